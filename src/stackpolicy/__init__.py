@@ -1,0 +1,5 @@
+"""stackpolicy: policy-as-code for AI infrastructure stacks."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

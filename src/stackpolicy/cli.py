@@ -1,0 +1,108 @@
+"""The command line: parse options, call a command, exit with its code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from stackpolicy import __version__
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.output import FORMATS
+from stackpolicy.resources import SCHEMA_FILES
+
+_EXISTING = click.Path(exists=True, path_type=Path)
+
+
+def _exit_with(command: Callable[[], int]) -> None:
+    """Run a command; an expected error is one line on stderr and exit 2."""
+    try:
+        code = command()
+    except StackpolicyError as exc:
+        click.echo(str(exc), err=True)
+        code = 2
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stackpolicy")
+def main() -> None:
+    """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=_EXISTING)
+@click.option(
+    "--policies",
+    "-p",
+    "policy_paths",
+    multiple=True,
+    type=_EXISTING,
+    help="Policy file or directory (repeatable). Default: the bundled library.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+def check(
+    paths: tuple[Path, ...],
+    policy_paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+) -> None:
+    """Check the stack manifest(s) at PATHS against the policies.
+
+    Exit 0 when nothing reaches --fail-on, 1 when something does, 2 on an
+    input or policy error.
+    """
+    from stackpolicy.commands import check as command
+
+    _exit_with(lambda: command.run(paths, policy_paths, fmt, output, fail_on))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=_EXISTING)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def validate(paths: tuple[Path, ...], fmt: str) -> None:
+    """Check only the manifest's schema and references (no policies)."""
+    from stackpolicy.commands import validate as command
+
+    _exit_with(lambda: command.run(paths, fmt))
+
+
+@main.command()
+@click.argument("name", type=click.Choice(list(SCHEMA_FILES)))
+def schema(name: str) -> None:
+    """Print the JSON Schema of a stack manifest or a policy file."""
+    from stackpolicy.commands import schema as command
+
+    _exit_with(lambda: command.run(name))

@@ -1,0 +1,68 @@
+"""`stackpolicy check`: evaluate policies against a stack and report findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from stackpolicy import cel
+from stackpolicy.builtin import BUILTINS
+from stackpolicy.engine import evaluate
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.fileio import write_atomic
+from stackpolicy.findings import Finding
+from stackpolicy.manifest import load_stack
+from stackpolicy.output import formatter
+from stackpolicy.policy import load_policies
+from stackpolicy.report import Report, exit_code, sorted_errors
+from stackpolicy.resources import bundled_policies
+
+
+def build_report(paths: Sequence[Path], policy_paths: Sequence[Path]) -> Report:
+    """Load the stack and the policies, evaluate, and gather everything found.
+
+    A stack that does not load is not evaluated (its rules would judge half a
+    stack); a policy that does not load is left out and the others still run.
+    """
+    backend = cel.backend()
+    loaded = load_stack(paths)
+    library = load_policies(policy_paths or [bundled_policies()], backend)
+    errors: list[StackpolicyError] = [*loaded.errors, *library.errors]
+    findings: tuple[Finding, ...] = ()
+    if not loaded.errors:
+        result = evaluate(loaded.stack, library.policies, backend)
+        findings = result.findings
+        errors.extend(result.errors)
+    policies = (*BUILTINS, *(c.policy for c in library.policies))
+    return Report(
+        findings=findings,
+        errors=tuple(errors),
+        policies=policies,
+        files=loaded.stack.files,
+        components=len(loaded.stack.components),
+    )
+
+
+def run(
+    paths: Sequence[Path],
+    policy_paths: Sequence[Path],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+) -> int:
+    report = build_report(paths, policy_paths)
+    emit(report, fmt, output)
+    return exit_code(report, fail_on)
+
+
+def emit(report: Report, fmt: str, output: Path | None) -> None:
+    """Problems go to stderr, one line each; the report to stdout or `output`."""
+    for error in sorted_errors(report.errors):
+        click.echo(str(error), err=True)
+    render = formatter(fmt)
+    if output is None:
+        click.echo(render(report, color=True), nl=False)
+    else:
+        write_atomic(output, render(report, color=False))

@@ -1,0 +1,246 @@
+"""Evaluate compiled policies against a stack and produce findings.
+
+The stack is converted to CEL values once: every component, and indexes
+over them (by name, by kind, by layer, and who references whom), so a rule
+like "every inference service has a monitor" looks things up instead of
+scanning the stack for each component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stackpolicy.builtin import references
+from stackpolicy.cel import Backend, CelEvalError
+from stackpolicy.errors import PolicyError, StackpolicyError
+from stackpolicy.findings import Finding
+from stackpolicy.location import Location
+from stackpolicy.manifest import Component, Stack
+from stackpolicy.policy import Compiled, CompiledPolicy, Policy
+from stackpolicy.vocabulary import KIND_LAYER, LAYERS, LIST_REFERENCES, REFERENCE_FIELDS
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    findings: tuple[Finding, ...]
+    errors: tuple[StackpolicyError, ...]
+
+
+def stack_data(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Plain data for CEL: the stack with its indexes, and each component.
+
+    Each component is its fields as written, plus `layer`, empty defaults for
+    `labels` and the list references, and `referrers`: for every reference
+    field, the names of the components that reference this one through it.
+    """
+    components = [_component_data(c) for c in stack.components]
+    by_name = {c.name: data for c, data in zip(stack.components, components, strict=True)}
+    for component in stack.components:
+        for field in REFERENCE_FIELDS:
+            value = component.data.get(field)
+            for target in value if isinstance(value, list) else [value] if value else []:
+                if target in by_name:
+                    by_name[target]["referrers"][field].append(component.name)
+    by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_LAYER}
+    by_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in LAYERS}
+    for component, data in zip(stack.components, components, strict=True):
+        by_kind.setdefault(component.kind, []).append(data)
+        by_layer[component.layer].append(data)
+    stack_map = {
+        "name": stack.name or "",
+        "org": stack.org or "",
+        "components": components,
+        "by_name": by_name,
+        "by_kind": by_kind,
+        "by_layer": by_layer,
+    }
+    return stack_map, components
+
+
+def _component_data(component: Component) -> dict[str, Any]:
+    data = dict(component.data)
+    data["layer"] = component.layer
+    data.setdefault("labels", {})
+    for field in LIST_REFERENCES:
+        data.setdefault(field, [])
+    data["referrers"] = {field: [] for field in REFERENCE_FIELDS}
+    return data
+
+
+def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend) -> Evaluation:
+    """Every finding of the built-in rules and of `policies` on `stack`.
+
+    A policy that fails at run time is reported as an error and evaluation
+    goes on with the next one.
+    """
+    plain_stack, plain_components = stack_data(stack)
+    cel_stack, *cel_components = backend.convert([plain_stack, *plain_components])
+    context = _Context(
+        stack,
+        backend,
+        cel_stack,
+        dict(zip(stack.components, cel_components, strict=True)),
+        {c.name: c for c in stack.components},
+    )
+    findings: list[Finding] = references(stack)
+    errors: list[StackpolicyError] = []
+    for compiled in policies:
+        run = _Run(compiled, context)
+        run.run()
+        findings.extend(run.findings)
+        errors.extend(run.errors())
+    return Evaluation(tuple(findings), tuple(errors))
+
+
+@dataclass(frozen=True)
+class _Context:
+    stack: Stack
+    backend: Backend
+    cel_stack: Any
+    cel_components: Mapping[Component, Any]
+    by_name: Mapping[str, Component]
+
+
+class _Failure(Exception):
+    """A policy expression failed on one subject."""
+
+    def __init__(self, expression: Compiled, message: str) -> None:
+        super().__init__(message)
+        self.expression = expression
+        self.message = f"{expression.what}: {message}"
+
+
+class _Run:
+    """One policy over the stack: its findings and its failures."""
+
+    def __init__(self, compiled: CompiledPolicy, context: _Context) -> None:
+        self.compiled = compiled
+        self.policy: Policy = compiled.policy
+        self.context = context
+        self.params = context.backend.convert([dict(self.policy.params)])[0]
+        self.findings: list[Finding] = []
+        self.failures: list[tuple[str, _Failure]] = []
+
+    def run(self) -> None:
+        if self.policy.scope == "component":
+            for component in self._candidates():
+                try:
+                    self._component(component)
+                except _Failure as failure:
+                    self.failures.append((component.name, failure))
+        else:
+            try:
+                self._stack()
+            except _Failure as failure:
+                self.failures.append(("", failure))
+
+    def errors(self) -> list[StackpolicyError]:
+        """The first failure of the policy, with how many more there were."""
+        if not self.failures:
+            return []
+        subject, failure = self.failures[0]
+        on = f" on component {subject!r}" if subject else ""
+        more = len(self.failures) - 1
+        tail = f" (and {more} more component{'s' if more > 1 else ''})" if more else ""
+        where = failure.expression.expression.location
+        return [PolicyError(f"{self.policy.id}{on}: {failure.message}{tail}", where)]
+
+    def _candidates(self) -> list[Component]:
+        kinds = self.policy.kinds
+        return [c for c in self.context.stack.components if not kinds or c.kind in kinds]
+
+    def _activation(self, component: Component | None) -> dict[str, Any]:
+        backend = self.context.backend
+        activation = {"stack": self.context.cel_stack, "params": self.params}
+        if component is not None:
+            activation["component"] = self.context.cel_components[component]
+        variables: dict[str, Any] = {}
+        for name, compiled in self.compiled.variables:
+            activation["variables"] = backend.record(variables)
+            variables[name] = _run(compiled, activation, raw=True)
+        activation["variables"] = backend.record(variables)
+        return activation
+
+    def _component(self, component: Component) -> None:
+        activation = self._activation(component)
+        match = self.compiled.match
+        if match is not None and not _bool(match, activation):
+            return
+        if _bool(self.compiled.assertion, activation):
+            return
+        where = component.location
+        if self.policy.field:
+            where = component.field_location(self.policy.field)
+        self._finding(component, where, activation)
+
+    def _stack(self) -> None:
+        activation = self._activation(None)
+        if _bool(self.compiled.assertion, activation):
+            return
+        locate = self.compiled.locate
+        if locate is None:
+            self._finding(None, self.context.stack.anchor, {**activation, "component": None})
+            return
+        names = _run(locate, activation)
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise _Failure(locate, f"expected a list of component names, got {_type_name(names)}")
+        by_name = self.context.by_name
+        for name in dict.fromkeys(names):
+            component = by_name.get(name)
+            if component is None:
+                raise _Failure(locate, f"{name!r} is not a component of the stack")
+            cel = self.context.cel_components[component]
+            self._finding(component, component.location, {**activation, "component": cel})
+
+    def _finding(
+        self, component: Component | None, where: Location, activation: dict[str, Any]
+    ) -> None:
+        message = self.policy.title
+        if self.compiled.message is not None:
+            message = _run(self.compiled.message, activation)
+            if not isinstance(message, str):
+                raise _Failure(
+                    self.compiled.message, f"expected a string, got {_type_name(message)}"
+                )
+        self.findings.append(
+            Finding(
+                policy_id=self.policy.id,
+                severity=self.policy.severity,
+                message=message,
+                location=where,
+                component=component.name if component else None,
+                layer=component.layer if component else self.policy.layer,
+                title=self.policy.title,
+            )
+        )
+
+
+def _bool(compiled: Compiled, activation: dict[str, Any]) -> bool:
+    result = _run(compiled, activation)
+    if not isinstance(result, bool):
+        raise _Failure(compiled, f"expected a bool, got {_type_name(result)}")
+    return result
+
+
+def _run(compiled: Compiled, activation: dict[str, Any], *, raw: bool = False) -> Any:
+    """Evaluate; `raw` keeps the backend's value, to bind it as a variable."""
+    program = compiled.program
+    try:
+        return program.value(activation) if raw else program.evaluate(activation)
+    except CelEvalError as exc:
+        raise _Failure(compiled, str(exc)) from None
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        bool: "bool",
+        int: "int",
+        float: "double",
+        str: "string",
+        list: "list",
+        dict: "map",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)

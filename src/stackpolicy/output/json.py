@@ -1,0 +1,62 @@
+"""JSON for tools. The shape is documented in docs/json-output.md; `version`
+changes only when a field is removed or changes meaning."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stackpolicy import __version__
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.findings import Finding
+from stackpolicy.report import Report, sorted_errors
+
+FORMAT_VERSION = 1
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    counts = report.counts()
+    document = {
+        "version": FORMAT_VERSION,
+        "tool": {"name": "stackpolicy", "version": __version__},
+        "summary": {
+            "files": list(report.files),
+            "components": report.components,
+            "policies": len(report.policies),
+            "findings": len(report.findings),
+            **counts,
+            "problems": len(report.errors),
+        },
+        "findings": [_finding(f) for f in sorted(report.findings, key=lambda f: f.sort_key())],
+        "problems": [_problem(e) for e in sorted_errors(report.errors)],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "policy_id": finding.policy_id,
+        "severity": finding.severity,
+        "title": finding.title,
+        "message": finding.message,
+        "component": finding.component,
+        "layer": finding.layer,
+        "file": loc.path,
+        "start_line": loc.line,
+        "start_column": loc.column,
+        "end_line": loc.end_line or loc.line,
+        "end_column": loc.end_column or loc.column,
+    }
+
+
+def _problem(error: StackpolicyError) -> dict[str, Any]:
+    loc = error.location
+    kind = type(error).__name__.removesuffix("Error").lower()
+    return {
+        "kind": kind,
+        "message": error.message,
+        "file": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+    }

@@ -1,0 +1,47 @@
+"""Text for people: `file:line:col: severity ID message`, then a summary."""
+
+from __future__ import annotations
+
+import click
+
+from stackpolicy.report import Report
+
+_COLORS = {"error": "red", "warning": "yellow", "note": "blue"}
+
+
+def render(report: Report, *, color: bool) -> str:
+    lines = [
+        _line(f.location.__str__(), f.severity, f.policy_id, f.message, color)
+        for f in sorted(report.findings, key=lambda f: f.sort_key())
+    ]
+    if lines:
+        lines.append("")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _line(where: str, severity: str, policy_id: str, message: str, color: bool) -> str:
+    if color:
+        severity = click.style(severity, fg=_COLORS[severity], bold=True)
+        policy_id = click.style(policy_id, bold=True)
+    return f"{where}: {severity} {policy_id} {message}"
+
+
+def summary(report: Report) -> str:
+    counts = report.counts()
+    total = len(report.findings)
+    detail = ", ".join(f"{n} {_plural(sev, n)}" for sev, n in counts.items() if n)
+    head = f"{total} {_plural('finding', total)}" + (f" ({detail})" if detail else "")
+    files = len(report.files)
+    text = (
+        f"{head} in {report.components} {_plural('component', report.components)}"
+        f" from {files} {_plural('file', files)}, {len(report.policies)} policies checked"
+    )
+    if report.errors:
+        n = len(report.errors)
+        text += f"; {n} {_plural('problem', n)} stopped part of the check (see above)"
+    return text + "."
+
+
+def _plural(word: str, n: int) -> str:
+    return word if n == 1 else word + "s"

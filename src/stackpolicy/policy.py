@@ -1,0 +1,259 @@
+"""Policies: the records, and loading and compiling them from YAML files."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from stackpolicy.cel import Backend, CelCompileError, Program
+from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
+from stackpolicy.location import Location
+from stackpolicy.resources import display_path
+from stackpolicy.schemacheck import schema_errors
+from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
+
+SEVERITIES = ("error", "warning", "note")
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Expression:
+    """CEL source and where it is written, to place errors inside it."""
+
+    source: str
+    location: Location
+    style: str | None = None
+    indent: int = 0
+    """For block scalars (`|`): the column of the first character of each line."""
+
+    def position(self, line: int, column: int) -> Location:
+        """The file position of `line`/`column` (1-based) of the source."""
+        start = self.location
+        if self.style in ("|", ">"):
+            abs_line = start.line + line
+            return Location(
+                start.path, abs_line, self.indent + column, abs_line, self.indent + column
+            )
+        if line > 1:
+            return start  # a folded plain/quoted scalar: lines no longer map back
+        col = start.column + column - (0 if self.style in ('"', "'") else 1)
+        return Location(start.path, start.line, col, start.line, col)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    description: str
+    severity: str
+    layer: str
+    scope: str
+    location: Location
+    remediation: str = ""
+    tags: tuple[str, ...] = ()
+    help_uri: str | None = None
+    kinds: tuple[str, ...] = ()
+    field: str | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    variables: tuple[tuple[str, Expression], ...] = ()
+    match: Expression | None = None
+    assertion: Expression | None = None
+    locate: Expression | None = None
+    message: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One compiled expression: what it is (`assert`), its source, its program."""
+
+    what: str
+    expression: Expression
+    program: Program
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A policy with every expression compiled once."""
+
+    policy: Policy
+    variables: tuple[tuple[str, Compiled], ...]
+    match: Compiled | None
+    assertion: Compiled
+    locate: Compiled | None
+    message: Compiled | None
+
+
+@dataclass(frozen=True)
+class LoadedPolicies:
+    policies: tuple[CompiledPolicy, ...]
+    errors: tuple[StackpolicyError, ...]
+
+
+def policy_files(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"no such policy file or directory: {path}", Location(str(path)))
+    return found
+
+
+def load_policies(paths: Sequence[Path], backend: Backend) -> LoadedPolicies:
+    """Load, validate and compile every policy under `paths`.
+
+    A broken policy is an error but does not stop the others from loading.
+    """
+    compiled: list[CompiledPolicy] = []
+    errors: list[StackpolicyError] = []
+    seen: dict[str, Location] = {}
+    for path in policy_files(paths):
+        try:
+            policies = read_policy_file(path)
+        except StackpolicyError as exc:
+            errors.append(exc)
+            continue
+        for item in policies:
+            if isinstance(item, StackpolicyError):
+                errors.append(item)
+                continue
+            if item.id in seen:
+                errors.append(
+                    PolicyError(
+                        f"duplicate policy id {item.id!r} (first defined at {seen[item.id]})",
+                        item.location,
+                    )
+                )
+                continue
+            seen[item.id] = item.location
+            try:
+                compiled.append(compile_policy(item, backend))
+            except PolicyError as exc:
+                errors.append(exc)
+    return LoadedPolicies(tuple(compiled), tuple(errors))
+
+
+def read_policy_file(path: Path) -> list[Policy | StackpolicyError]:
+    """The policies in one file; a policy that breaks the schema becomes its error."""
+    display = display_path(path)
+    text = read_text(path, display)
+    documents = load_documents(text, display)
+    if not documents:
+        raise PolicyError("empty policy file", Location(display))
+    lines = text.splitlines()
+    result: list[Policy | StackpolicyError] = []
+    for doc in documents:
+        if not isinstance(doc.data, dict):
+            raise PolicyError("expected a mapping with a `policies:` list", doc.locate(()))
+        errors = schema_errors(doc, "policy", PolicyError)
+        bad = {_policy_index(e, doc) for e in errors}
+        result.extend(errors)
+        if None in bad:
+            continue
+        for index, raw in enumerate(doc.data["policies"]):
+            if index not in bad:
+                result.append(_policy(doc, ("policies", index), raw, lines))
+    return result
+
+
+def _policy_index(error: StackpolicyError, doc: Document) -> int | None:
+    """Which policy an error is inside, or None if it is about the file."""
+    for index in range(len(doc.data.get("policies") or [])):
+        span = doc.spans.get(("policies", index))
+        if span and span.line <= error.location.line <= span.end_line:
+            return index
+    return None
+
+
+def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) -> Policy:
+    def expr(*path: str | int) -> Expression | None:
+        full = (*key, *path)
+        source = raw
+        for part in path:
+            source = source[part]  # type: ignore[index]
+        if source is None:
+            return None
+        where = doc.locate(full)
+        style = doc.node_styles.get(full)
+        indent = 0
+        if style in ("|", ">") and where.line < len(lines):
+            nxt = lines[where.line]  # the first content line, just below the indicator
+            indent = len(nxt) - len(nxt.lstrip(" "))
+        return Expression(str(source), where, style, indent)
+
+    def optional(name: str) -> Expression | None:
+        return expr(name) if name in raw else None
+
+    variables = tuple(
+        (var["name"], expr("variables", i, "expression"))
+        for i, var in enumerate(raw.get("variables") or [])
+    )
+    return Policy(
+        id=raw["id"],
+        title=raw["title"],
+        description=raw["description"],
+        severity=raw["severity"],
+        layer=raw["layer"],
+        scope=raw["scope"],
+        location=doc.locate((*key, "id")),
+        remediation=raw.get("remediation", ""),
+        tags=tuple(raw.get("tags") or ()),
+        help_uri=raw.get("help_uri"),
+        kinds=tuple(raw.get("kinds") or ()),
+        field=raw.get("field"),
+        params=MappingProxyType(dict(raw.get("params") or {})),
+        variables=variables,  # type: ignore[arg-type]
+        match=optional("match"),
+        assertion=expr("assert"),
+        locate=optional("locate"),
+        message=optional("message"),
+    )
+
+
+def compile_policy(policy: Policy, backend: Backend) -> CompiledPolicy:
+    """Compile every expression of `policy`; the first error is a PolicyError
+    at its exact position in the policy file."""
+    names = {"stack", "params", "variables"}
+    if policy.scope == "component":
+        names.add("component")
+    variables = tuple(
+        (name, _compile(policy, f"variables.{name}", source, backend, names))
+        for name, source in policy.variables
+    )
+    assert policy.assertion is not None  # required by the schema
+    return CompiledPolicy(
+        policy=policy,
+        variables=variables,
+        match=_compile_optional(policy, "match", policy.match, backend, names),
+        assertion=_compile(policy, "assert", policy.assertion, backend, names),
+        locate=_compile_optional(policy, "locate", policy.locate, backend, names),
+        # A located stack-scope finding names its component in the message.
+        message=_compile_optional(
+            policy, "message", policy.message, backend, names | {"component"}
+        ),
+    )
+
+
+def _compile_optional(
+    policy: Policy, what: str, source: Expression | None, backend: Backend, names: set[str]
+) -> Compiled | None:
+    return None if source is None else _compile(policy, what, source, backend, names)
+
+
+def _compile(
+    policy: Policy, what: str, source: Expression, backend: Backend, names: set[str]
+) -> Compiled:
+    try:
+        return Compiled(what, source, backend.compile(source.source, names))
+    except CelCompileError as exc:
+        raise PolicyError(
+            f"{policy.id}: {what}: {exc.message}", source.position(exc.line, exc.column)
+        ) from None

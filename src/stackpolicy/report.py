@@ -1,0 +1,41 @@
+"""The result of a run, and the exit code it implies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.findings import Finding, at_least
+from stackpolicy.policy import Policy
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    errors: tuple[StackpolicyError, ...]
+    policies: tuple[Policy, ...]
+    files: tuple[str, ...]
+    components: int
+
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "note": 0}
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """2 for any input or policy error, 1 for a finding at or above `fail_on`, else 0."""
+    if report.errors:
+        return EXIT_ERROR
+    if any(at_least(f.severity, fail_on) for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def sorted_errors(errors: tuple[StackpolicyError, ...]) -> list[StackpolicyError]:
+    return sorted(errors, key=lambda e: (e.location.path, e.location.line, e.location.column))

@@ -1,0 +1,53 @@
+"""Where the bundled policy library and JSON Schemas are.
+
+A built wheel carries them in ``stackpolicy/_data``; a source checkout (or an
+editable install) keeps them at the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+_PACKAGE = Path(__file__).resolve().parent
+_ROOTS = (_PACKAGE / "_data", _PACKAGE.parent.parent)
+
+
+def data_dir(name: str) -> Path:
+    for root in _ROOTS:
+        candidate = root / name
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"stackpolicy is installed without its {name}/ directory")
+
+
+def bundled_policies() -> Path:
+    return data_dir("policies")
+
+
+SCHEMA_FILES = {"manifest": "stack-manifest.schema.json", "policy": "policy.schema.json"}
+
+
+def schema_text(name: str) -> str:
+    return (data_dir("schemas") / SCHEMA_FILES[name]).read_text(encoding="utf-8")
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text(name))
+    return loaded
+
+
+def display_path(path: Path) -> str:
+    """A path for output: relative to the working directory, bundled files by
+    their place in the library; never the absolute checkout path."""
+    resolved = path.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved.is_relative_to(cwd):
+        return resolved.relative_to(cwd).as_posix()
+    library = bundled_policies().resolve()
+    if resolved.is_relative_to(library):
+        return "stackpolicy:policies/" + resolved.relative_to(library).as_posix()
+    return path.as_posix()

@@ -1,0 +1,86 @@
+"""Validate a YAML document against one of the bundled JSON Schemas, with
+every error placed at the line of the offending key or value."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.resources import schema
+from stackpolicy.yamlload import Document, PathKey
+
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(name))
+
+
+def schema_errors(
+    document: Document, name: str, error: type[StackpolicyError]
+) -> list[StackpolicyError]:
+    """Every schema violation in `document`, in document order."""
+    found = [_located(document, err, error) for err in validator(name).iter_errors(document.data)]
+    return sorted(found, key=lambda e: (e.location.line, e.location.column, e.message))
+
+
+def dotted(key: PathKey) -> str:
+    """`("components", 2, "owner")` -> `components[2].owner`."""
+    text = ""
+    for part in key:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "document"
+
+
+def _located(
+    document: Document, err: ValidationError, error: type[StackpolicyError]
+) -> StackpolicyError:
+    err = _deepest(err)
+    key: PathKey = tuple(err.absolute_path)
+    where = dotted(key)
+    if (
+        err.validator == "additionalProperties"
+        and isinstance(err.instance, dict)
+        and isinstance(err.schema, dict)
+    ):
+        allowed = set(err.schema.get("properties", {}))
+        extra = next((k for k in err.instance if k not in allowed), None)
+        if extra is not None:
+            return error(f"{where}: unknown field {extra!r}", document.locate_key((*key, extra)))
+    if err.validator == "type":
+        actual = _JSON_TYPES.get(type(err.instance), type(err.instance).__name__)
+        expected = err.validator_value
+        message = f"{where}: expected {_or(expected)}, got {actual}"
+    elif err.validator == "required":
+        message = f"{where}: {err.message}"
+    else:
+        message = f"{where}: {_short(err.message)}"
+    return error(message, document.locate(key))
+
+
+def _deepest(err: ValidationError) -> ValidationError:
+    """For anyOf/oneOf, report the branch that got furthest rather than the
+    unhelpful 'is not valid under any of the given schemas'."""
+    while err.context:
+        err = max(err.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
+    return err
+
+
+def _or(expected: object) -> str:
+    return " or ".join(expected) if isinstance(expected, list) else str(expected)
+
+
+def _short(message: str, limit: int = 160) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."

@@ -1,0 +1,228 @@
+"""Read YAML safely and remember where every value came from.
+
+The file is composed once (with libyaml when PyYAML has it) and one walk over
+the node graph builds plain Python data plus a map from each value's path
+(``("components", 3, "owner")``) to its 1-based span. Only the YAML that a
+JSON document could hold is accepted: no Python tags, no merge keys, no
+duplicate keys; dates and other timestamps stay strings; alias expansion and
+nesting depth are bounded so a hostile file fails fast with a located error.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from stackpolicy.errors import YamlError
+from stackpolicy.location import Location
+
+try:  # libyaml composes ~5x faster than the pure-Python loader.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+PathKey = tuple[str | int, ...]
+
+MAX_DEPTH = 64
+MAX_ALIAS_NODES = 100_000
+
+_TAG = "tag:yaml.org,2002:"
+_STRING_TAGS = {_TAG + "str", _TAG + "timestamp"}
+_CONSTRUCTOR = SafeConstructor()
+_SCALARS = {
+    _TAG + "null": _CONSTRUCTOR.construct_yaml_null,
+    _TAG + "bool": _CONSTRUCTOR.construct_yaml_bool,
+    _TAG + "int": _CONSTRUCTOR.construct_yaml_int,
+    _TAG + "float": _CONSTRUCTOR.construct_yaml_float,
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document: its data and the span of every value and key in it."""
+
+    path: str
+    data: Any
+    spans: dict[PathKey, Location] = field(repr=False)
+    key_spans: dict[PathKey, Location] = field(repr=False)
+    node_styles: dict[PathKey, str | None] = field(repr=False)
+
+    def locate(self, key: PathKey) -> Location:
+        """The span of the value at `key`, or of its nearest located ancestor."""
+        for end in range(len(key), -1, -1):
+            span = self.spans.get(key[:end])
+            if span is not None:
+                return span
+        return Location(self.path)
+
+    def locate_key(self, key: PathKey) -> Location:
+        """The span of the mapping key that holds `key`, else of its value."""
+        return self.key_spans.get(key) or self.locate(key)
+
+
+def span(path: str, node: Node) -> Location:
+    start, end = node.start_mark, node.end_mark
+    return Location(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def read_text(path: Path, display: str) -> str:
+    """Read a file as UTF-8 (a BOM is allowed); bad bytes are a located error."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        where = Location(display, line, column)
+        raise YamlError(
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", where
+        ) from None
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building millions of small objects makes the cyclic GC rescan the heap
+    again and again; nothing made here is cyclic, so pause it meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_documents(text: str, display: str) -> list[Document]:
+    """Compose every document in `text`; `display` names the file in positions."""
+    with _gc_paused():
+        try:
+            nodes = list(yaml.compose_all(text, Loader=_Loader))
+        except yaml.MarkedYAMLError as exc:
+            raise _syntax_error(exc, display) from None
+        except yaml.YAMLError as exc:
+            raise YamlError(f"invalid YAML: {exc}", Location(display)) from None
+        except RecursionError:
+            raise YamlError("YAML nested too deeply", Location(display)) from None
+        return [_Builder(display).document(node) for node in nodes if node is not None]
+
+
+def load_file(path: Path, display: str) -> list[Document]:
+    return load_documents(read_text(path, display), display)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, display: str) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "\t" in problem or "tab" in problem:
+        problem += " (YAML indentation must use spaces, not tabs)"
+    return YamlError(f"invalid YAML: {problem}", where)
+
+
+class _Builder:
+    """One walk over a composed node graph: data plus spans."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.spans: dict[PathKey, Location] = {}
+        self.key_spans: dict[PathKey, Location] = {}
+        self.styles: dict[PathKey, str | None] = {}
+        # Aliased nodes are built once and shared; `sizes` counts their nodes.
+        self.built: dict[int, tuple[Any, int]] = {}
+        self.in_progress: set[int] = set()
+        self.alias_nodes = 0
+
+    def document(self, node: Node) -> Document:
+        data, _ = self.build(node, ())
+        return Document(self.display, data, self.spans, self.key_spans, self.styles)
+
+    def error(self, message: str, node: Node) -> YamlError:
+        return YamlError(message, span(self.display, node))
+
+    def build(self, node: Node, key: PathKey) -> tuple[Any, int]:
+        ident = id(node)
+        if ident in self.built:
+            return self.reuse(node, ident)
+        if ident in self.in_progress:
+            raise self.error("recursive YAML alias", node)
+        if len(key) > MAX_DEPTH:
+            raise self.error(f"YAML nested deeper than {MAX_DEPTH} levels", node)
+        self.spans[key] = span(self.display, node)
+        if isinstance(node, ScalarNode):
+            self.styles[key] = node.style
+            return self.scalar(node), 1
+        self.in_progress.add(ident)
+        result: tuple[Any, int]
+        if isinstance(node, SequenceNode):
+            result = self.sequence(node, key)
+        elif isinstance(node, MappingNode):
+            result = self.mapping(node, key)
+        else:  # pragma: no cover - the composer makes no other nodes
+            raise self.error("unsupported YAML node", node)
+        self.in_progress.discard(ident)
+        self.built[ident] = result
+        return result
+
+    def reuse(self, node: Node, ident: int) -> tuple[Any, int]:
+        value, size = self.built[ident]
+        self.alias_nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise self.error(
+                f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)", node
+            )
+        return value, size
+
+    def scalar(self, node: ScalarNode) -> Any:
+        if node.tag in _STRING_TAGS:
+            return node.value
+        construct = _SCALARS.get(node.tag)
+        if construct is None:
+            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+        return construct(node)
+
+    def sequence(self, node: SequenceNode, key: PathKey) -> tuple[list[Any], int]:
+        if node.tag != _TAG + "seq":
+            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+        items, size = [], 1
+        for index, child in enumerate(node.value):
+            value, child_size = self.build(child, (*key, index))
+            items.append(value)
+            size += child_size
+        return items, size
+
+    def mapping(self, node: MappingNode, key: PathKey) -> tuple[dict[str, Any], int]:
+        if node.tag != _TAG + "map":
+            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+        result: dict[str, Any] = {}
+        size = 1
+        for key_node, value_node in node.value:
+            name = self.key(key_node)
+            child = (*key, name)
+            if name in result:
+                first = self.key_spans[child]
+                raise self.error(
+                    f"duplicate key {name!r} (first defined at line {first.line})", key_node
+                )
+            self.key_spans[child] = span(self.display, key_node)
+            result[name], child_size = self.build(value_node, child)
+            size += child_size
+        return result, size
+
+    def key(self, node: Node) -> str:
+        if not isinstance(node, ScalarNode):
+            raise self.error("mapping keys must be plain strings", node)
+        if node.tag == _TAG + "merge":
+            raise self.error("YAML merge keys (<<) are not supported; write the fields out", node)
+        if node.tag not in _STRING_TAGS and node.tag not in _SCALARS:
+            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+        # Keys stay as written: `on:` is the string "on", not True.
+        return str(node.value)
