@@ -19,11 +19,26 @@ from celpy import celtypes
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 # cel-python logs every evaluation error it raises; we report them ourselves.
 logging.getLogger("celpy").setLevel(logging.CRITICAL)
 
 _MACROS = {"all", "exists", "exists_one", "map", "filter"}
+# Type names are identifiers too: `type(x) == string`.
+_TYPE_NAMES = {
+    "bool",
+    "bytes",
+    "double",
+    "dyn",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "string",
+    "type",
+    "uint",
+}
 
 
 class CelCompileError(Exception):
@@ -96,9 +111,8 @@ class CelPythonBackend:
         try:
             ast = self._env.compile(source)
         except CELParseError as exc:
-            first = str(exc.args[0]).splitlines()[0] if exc.args else "syntax error"
             raise CelCompileError(
-                f"syntax error: {first}", exc.line or 1, exc.column or 1
+                f"syntax error: {_parse_problem(exc, source)}", exc.line or 1, exc.column or 1
             ) from None
         except RecursionError:
             raise CelCompileError("expression nested too deeply") from None
@@ -111,6 +125,16 @@ class CelPythonBackend:
 
     def record(self, fields: Mapping[str, Any]) -> Any:
         return celtypes.MapType({celtypes.StringType(k): v for k, v in fields.items()})
+
+
+def _parse_problem(exc: CELParseError, source: str) -> str:
+    cause = exc.__context__
+    if isinstance(cause, UnexpectedToken):
+        token = str(cause.token)
+        return f"unexpected {token!r}" if token and token != "$END" else "unexpected end"
+    if isinstance(cause, UnexpectedCharacters):
+        return f"unexpected character {source[cause.pos_in_stream]!r}"
+    return "invalid expression"
 
 
 def _check_names(ast: Tree, variables: Collection[str]) -> None:
@@ -127,7 +151,7 @@ def _check_names(ast: Tree, variables: Collection[str]) -> None:
             free.append(tree.children[0])
     for token in sorted(free, key=lambda t: (t.line or 0, t.column or 0)):
         name = str(token)
-        if name not in variables and name not in bound:
+        if name not in variables and name not in bound and name not in _TYPE_NAMES:
             allowed = ", ".join(sorted(variables))
             raise CelCompileError(
                 f"undeclared reference to {name!r} (expressions see {allowed})",
@@ -146,7 +170,11 @@ def _bare_idents(expr: Any) -> list[str]:
 def _eval_message(exc: CELEvalError) -> str:
     message = str(exc.args[0]) if exc.args else "evaluation error"
     # Drop the dump of the whole activation that cel-python appends.
-    return message.split(" (in activation", 1)[0]
+    message = message.split(" (in activation", 1)[0]
+    if message.startswith("no such member in mapping: "):
+        key = message.removeprefix("no such member in mapping: ")
+        message = f"no such key: {key} (test optional fields with has())"
+    return message
 
 
 def _to_cel(data: Any, memo: dict[int, Any]) -> Any:

@@ -168,7 +168,8 @@ def _policy_index(error: StackpolicyError, doc: Document) -> int | None:
     """Which policy an error is inside, or None if it is about the file."""
     for index in range(len(doc.data.get("policies") or [])):
         span = doc.spans.get(("policies", index))
-        if span and span.line <= error.location.line <= span.end_line:
+        at = (error.location.line, error.location.column)
+        if span and (span.line, span.column) <= at < (span.end_line, span.end_column):
             return index
     return None
 

@@ -20,6 +20,8 @@ class Report:
     policies: tuple[Policy, ...]
     files: tuple[str, ...]
     components: int
+    evaluated: bool = True
+    """False when the stack did not load, so no policy ran."""
 
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "note": 0}

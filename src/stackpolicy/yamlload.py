@@ -107,7 +107,7 @@ def load_documents(text: str, display: str) -> list[Document]:
         try:
             nodes = list(yaml.compose_all(text, Loader=_Loader))
         except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(exc, display) from None
+            raise _syntax_error(exc, text, display) from None
         except yaml.YAMLError as exc:
             raise YamlError(f"invalid YAML: {exc}", Location(display)) from None
         except RecursionError:
@@ -119,13 +119,25 @@ def load_file(path: Path, display: str) -> list[Document]:
     return load_documents(read_text(path, display), display)
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, display: str) -> YamlError:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-    problem = exc.problem or exc.context or "invalid YAML"
-    if "\t" in problem or "tab" in problem:
-        problem += " (YAML indentation must use spaces, not tabs)"
-    return YamlError(f"invalid YAML: {problem}", where)
+    message = exc.problem or "invalid YAML"
+    ctx = exc.context_mark
+    if exc.context and ctx and mark and (ctx.line, ctx.column) != (mark.line, mark.column):
+        message = f"{exc.context} at line {ctx.line + 1}, column {ctx.column + 1}: {message}"
+    if mark and _char_at(text, mark.line, mark.column) == "\t":
+        message += " (a tab: YAML indentation must use spaces)"
+    return YamlError(f"invalid YAML: {message}", where)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
 class _Builder:
@@ -186,12 +198,12 @@ class _Builder:
             return node.value
         construct = _SCALARS.get(node.tag)
         if construct is None:
-            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         return construct(node)
 
     def sequence(self, node: SequenceNode, key: PathKey) -> tuple[list[Any], int]:
         if node.tag != _TAG + "seq":
-            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         items, size = [], 1
         for index, child in enumerate(node.value):
             value, child_size = self.build(child, (*key, index))
@@ -201,7 +213,7 @@ class _Builder:
 
     def mapping(self, node: MappingNode, key: PathKey) -> tuple[dict[str, Any], int]:
         if node.tag != _TAG + "map":
-            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         result: dict[str, Any] = {}
         size = 1
         for key_node, value_node in node.value:
@@ -223,6 +235,6 @@ class _Builder:
         if node.tag == _TAG + "merge":
             raise self.error("YAML merge keys (<<) are not supported; write the fields out", node)
         if node.tag not in _STRING_TAGS and node.tag not in _SCALARS:
-            raise self.error(f"unsupported YAML tag {node.tag!r}", node)
+            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         # Keys stay as written: `on:` is the string "on", not True.
         return str(node.value)

@@ -42,6 +42,7 @@ def build_report(paths: Sequence[Path], policy_paths: Sequence[Path]) -> Report:
         policies=policies,
         files=loaded.stack.files,
         components=len(loaded.stack.components),
+        evaluated=not loaded.errors,
     )
 
 

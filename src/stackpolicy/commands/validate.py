@@ -20,6 +20,7 @@ def run(paths: Sequence[Path], fmt: str) -> int:
         policies=BUILTINS,
         files=loaded.stack.files,
         components=len(loaded.stack.components),
+        evaluated=not loaded.errors,
     )
     emit(report, fmt, None)
     return exit_code(report, "note")

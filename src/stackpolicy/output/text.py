@@ -28,11 +28,14 @@ def _line(where: str, severity: str, policy_id: str, message: str, color: bool) 
 
 
 def summary(report: Report) -> str:
+    if not report.evaluated:
+        n = len(report.errors)
+        return f"Not checked: {n} {_plural('problem', n)} in the input (see above)."
     counts = report.counts()
     total = len(report.findings)
     detail = ", ".join(f"{n} {_plural(sev, n)}" for sev, n in counts.items() if n)
     head = f"{total} {_plural('finding', total)}" + (f" ({detail})" if detail else "")
-    files = len(report.files)
+    files, policies = len(report.files), len(report.policies)
     text = (
         f"{head} in {report.components} {_plural('component', report.components)}"
         f" from {files} {_plural('file', files)}, {len(report.policies)} policies checked"
@@ -44,4 +47,6 @@ def summary(report: Report) -> str:
 
 
 def _plural(word: str, n: int) -> str:
-    return word if n == 1 else word + "s"
+    if n == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
