@@ -38,7 +38,7 @@ def summary(report: Report) -> str:
     files, policies = len(report.files), len(report.policies)
     text = (
         f"{head} in {report.components} {_plural('component', report.components)}"
-        f" from {files} {_plural('file', files)}, {len(report.policies)} policies checked"
+        f" from {files} {_plural('file', files)}, {policies} {_plural('policy', policies)} checked"
     )
     if report.errors:
         n = len(report.errors)
