@@ -133,7 +133,8 @@ def _parse_problem(exc: CELParseError, source: str) -> str:
         token = str(cause.token)
         return f"unexpected {token!r}" if token and token != "$END" else "unexpected end"
     if isinstance(cause, UnexpectedCharacters):
-        return f"unexpected character {source[cause.pos_in_stream]!r}"
+        char = source[cause.pos_in_stream] if cause.pos_in_stream is not None else ""
+        return f"unexpected character {char!r}"
     return "invalid expression"
 
 
