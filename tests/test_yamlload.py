@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackpolicy.errors import YamlError
+from stackpolicy.location import Location
+from stackpolicy.yamlload import MAX_ALIAS_NODES, load_documents, read_text
+
+
+def test_spans_are_one_based_with_ends() -> None:
+    [doc] = load_documents("a:\n  b: hello\n  c: [1, 2]\n", "f.yaml")
+    assert doc.data == {"a": {"b": "hello", "c": [1, 2]}}
+    assert doc.locate(("a", "b")) == Location("f.yaml", 2, 6, 2, 11)
+    assert doc.locate_key(("a", "b")) == Location("f.yaml", 2, 3, 2, 4)
+    assert doc.locate(("a", "c", 1)) == Location("f.yaml", 3, 10, 3, 11)
+    # A missing path falls back to its nearest located ancestor.
+    assert doc.locate(("a", "zzz")).line == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("d: 2026-01-31\n", {"d": "2026-01-31"}),  # dates stay strings
+        ("on: yes\n", {"on": True}),  # keys stay as written
+        ("n: ~\n", {"n": None}),
+        ("f: 1.5\n", {"f": 1.5}),
+        ("i: 0x10\n", {"i": 16}),
+        ("s: '5'\n", {"s": "5"}),
+    ],
+)
+def test_scalars(text: str, expected: dict[str, object]) -> None:
+    [doc] = load_documents(text, "f.yaml")
+    assert doc.data == expected
+
+
+def test_crlf_positions() -> None:
+    [doc] = load_documents("a: 1\r\nb:\r\n  c: x\r\n", "f.yaml")
+    assert doc.locate(("b", "c")) == Location("f.yaml", 3, 6, 3, 7)
+
+
+def test_multi_document() -> None:
+    docs = load_documents("a: 1\n---\nb: 2\n", "f.yaml")
+    assert [d.data for d in docs] == [{"a": 1}, {"b": 2}]
+    assert docs[1].locate(("b",)).line == 3
+
+
+def test_aliases_are_shared_not_copied() -> None:
+    [doc] = load_documents("a: &x {k: v}\nb: *x\n", "f.yaml")
+    assert doc.data["a"] is doc.data["b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("a: 1\na: 2\n", (2, 1), "duplicate key 'a' (first defined at line 1)"),
+        ("a:\n\t- b\n", (2, 1), "a tab: YAML indentation must use spaces"),
+        ("a: 'open\n", (2, 1), "while scanning a quoted scalar at line 1, column 4"),
+        ("a: !!python/object/apply:os.system [ls]\n", (1, 4), "unsupported YAML tag"),
+        ("a: !Ref x\n", (1, 4), "unsupported YAML tag !Ref"),
+        ("b: &b {x: 1}\na:\n  <<: *b\n", (3, 3), "merge keys"),
+        ("? [a, b]\n: 1\n", (1, 3), "mapping keys must be plain strings"),
+        ("a: &a [*a]\n", (1, 4), "recursive YAML alias"),
+        ("a: " + "[" * 70 + "]" * 70 + "\n", (1, 68), "nested deeper than 64 levels"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", (1, 1003), "maximum nesting depth"),
+    ],
+)
+def test_refused(text: str, where: tuple[int, int], message: str) -> None:
+    with pytest.raises(YamlError) as info:
+        load_documents(text, "f.yaml")
+    error = info.value
+    assert (error.location.line, error.location.column) == where
+    assert message in error.message
+    assert "\n" not in str(error)
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ["a: &a [" + ", ".join(["x"] * 10) + "]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    with pytest.raises(YamlError, match=f"more than {MAX_ALIAS_NODES} nodes"):
+        load_documents("\n".join(lines) + "\n", "bomb.yaml")
+
+
+def test_bom_is_dropped_and_bad_bytes_are_located(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.yaml"
+    bom.write_bytes(b"\xef\xbb\xbfa: 1\n")
+    assert load_documents(read_text(bom, "bom.yaml"), "bom.yaml")[0].data == {"a": 1}
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"a: 1\nb: caf\xe9\n")
+    with pytest.raises(YamlError) as info:
+        read_text(bad, "bad.yaml")
+    assert str(info.value) == "bad.yaml:2:7: not UTF-8: byte 0xe9 cannot be decoded"
