@@ -4,8 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import STACK_HEAD
+
 from stackpolicy.cel import backend
 from stackpolicy.engine import Evaluation, evaluate, stack_data
 from stackpolicy.manifest import load_stack
@@ -13,7 +13,9 @@ from stackpolicy.policy import load_policies
 
 Write = Callable[[str, str], Path]
 
-STACK = STACK_HEAD + """\
+STACK = (
+    STACK_HEAD
+    + """\
   - name: svc
     kind: inference-service
     owner: team-a
@@ -29,6 +31,7 @@ STACK = STACK_HEAD + """\
     owner: team-b
     environment: production
 """
+)
 
 POLICY_HEAD = """\
 apiVersion: stackpolicy/v1
@@ -150,16 +153,20 @@ def test_runtime_errors_name_policy_component_and_position(
 
 
 def test_a_failing_policy_does_not_stop_the_others(write: Write) -> None:
-    body = "    scope: stack\n    assert: 1 / 0 == 1\n" + POLICY_HEAD.split("policies:\n")[1].replace(
-        "T-001", "T-002"
-    ) + "    scope: stack\n    assert: 'false'\n"
+    body = (
+        "    scope: stack\n    assert: 1 / 0 == 1\n"
+        + POLICY_HEAD.split("policies:\n")[1].replace("T-001", "T-002")
+        + "    scope: stack\n    assert: 'false'\n"
+    )
     result = run(write, body)
     assert [f.policy_id for f in result.findings] == ["T-002"]
     assert len(result.errors) == 1
 
 
 def test_dangling_and_self_references_are_findings_at_the_reference(write: Write) -> None:
-    stack = STACK_HEAD + """\
+    stack = (
+        STACK_HEAD
+        + """\
   - name: a
     kind: pipeline
     depends_on: [b, ghost]
@@ -167,11 +174,21 @@ def test_dangling_and_self_references_are_findings_at_the_reference(write: Write
   - name: b
     kind: warehouse
 """
+    )
     result = run(write, "    scope: stack\n    assert: 'true'\n", stack)
     assert findings(result) == [
-        ("stack.yaml:7:21", "SP-REF-001", "a",
-         "a (pipeline): depends_on 'ghost' is not a component of the stack"),
-        ("stack.yaml:8:22", "SP-REF-001", "a", "a (pipeline): orchestrated_by 'a' refers to itself"),
+        (
+            "stack.yaml:7:21",
+            "SP-REF-001",
+            "a",
+            "a (pipeline): depends_on 'ghost' is not a component of the stack",
+        ),
+        (
+            "stack.yaml:8:22",
+            "SP-REF-001",
+            "a",
+            "a (pipeline): orchestrated_by 'a' refers to itself",
+        ),
     ]
 
 

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import STACK_HEAD
+
 from stackpolicy.errors import UsageError
 from stackpolicy.location import Location
 from stackpolicy.manifest import load_stack
@@ -60,13 +60,17 @@ def test_field_location_falls_back_to_the_component(write: Write) -> None:
     [
         (
             "  - {name: a, kind: blah}\n",
-            ["s.yaml:5:21: unknown kind 'blah': use a kind from the vocabulary "
-             "(stackpolicy schema manifest) or give the custom kind a layer"],
+            [
+                "s.yaml:5:21: unknown kind 'blah': use a kind from the vocabulary "
+                "(stackpolicy schema manifest) or give the custom kind a layer"
+            ],
         ),
         (
             "  - {name: a, kind: monitor, layer: training}\n",
-            ["s.yaml:5:37: layer 'training' disagrees with kind 'monitor', "
-             "which is in layer 'observability'"],
+            [
+                "s.yaml:5:37: layer 'training' disagrees with kind 'monitor', "
+                "which is in layer 'observability'"
+            ],
         ),
         (
             "  - {name: a, kind: stream}\n  - {name: a, kind: warehouse}\n",
@@ -86,8 +90,10 @@ def test_field_location_falls_back_to_the_component(write: Write) -> None:
         ),
         (
             "  - {name: 'has space', kind: stream}\n",
-            ["s.yaml:5:12: components[0].name: 'has space' does not match "
-             "'^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$'"],
+            [
+                "s.yaml:5:12: components[0].name: 'has space' does not match "
+                "'^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$'"
+            ],
         ),
         (
             "  - {name: a, kind: stream, depends_on: b}\n",
@@ -106,7 +112,10 @@ def test_manifest_errors(write: Write, body: str, errors: list[str]) -> None:
         ("", "s.yaml:1:1: empty file: expected a stack manifest"),
         ("- a\n", "s.yaml:1:1: expected a mapping (a stack manifest), got a list"),
         ("hello\n", "s.yaml:1:1: expected a mapping (a stack manifest), got a scalar"),
-        ("apiVersion: v2\n", "s.yaml:1:1: not a stack manifest: apiVersion must be 'stackpolicy/v1'"),
+        (
+            "apiVersion: v2\n",
+            "s.yaml:1:1: not a stack manifest: apiVersion must be 'stackpolicy/v1'",
+        ),
         (
             "apiVersion: stackpolicy/v2\nkind: Stack\ncomponents: []\n",
             "s.yaml:1:13: apiVersion: 'stackpolicy/v1' was expected",
@@ -120,7 +129,10 @@ def test_not_a_manifest(write: Write, text: str, error: str) -> None:
 
 def test_metadata_must_agree(write: Write) -> None:
     write("a.yaml", STACK_HEAD + "  - {name: a, kind: stream}\n")
-    write("b.yaml", "apiVersion: stackpolicy/v1\nkind: Stack\nmetadata: {org: other}\ncomponents: []\n")
+    write(
+        "b.yaml",
+        "apiVersion: stackpolicy/v1\nkind: Stack\nmetadata: {org: other}\ncomponents: []\n",
+    )
     [error] = load_stack([Path("a.yaml"), Path("b.yaml")]).errors
     assert str(error) == "b.yaml:3:17: metadata.org 'other' disagrees with 'test' at a.yaml:3:29"
 

@@ -48,7 +48,10 @@ def test_policy_fields(write: Write) -> None:
     [compiled] = load_policies([Path("p.yaml")], backend()).policies
     policy = compiled.policy
     assert (policy.id, policy.scope, policy.kinds, policy.field) == (
-        "T-001", "component", ("model",), "trained_by",
+        "T-001",
+        "component",
+        ("model",),
+        "trained_by",
     )
     assert dict(policy.params) == {"envs": ["production"]}
     assert policy.location == Location("p.yaml", 4, 9, 4, 14)
@@ -70,13 +73,17 @@ def test_policy_fields(write: Write) -> None:
         (
             "    scope: component\n    assert: |\n      has(component.owner) &&\n"
             "        nosuch.x == 1\n",
-            ["p.yaml:12:9: T-001: assert: undeclared reference to 'nosuch' "
-             "(expressions see component, params, stack, variables)"],
+            [
+                "p.yaml:12:9: T-001: assert: undeclared reference to 'nosuch' "
+                "(expressions see component, params, stack, variables)"
+            ],
         ),
         (
             "    scope: stack\n    assert: component.owner != ''\n",
-            ["p.yaml:10:13: T-001: assert: undeclared reference to 'component' "
-             "(expressions see params, stack, variables)"],
+            [
+                "p.yaml:10:13: T-001: assert: undeclared reference to 'component' "
+                "(expressions see params, stack, variables)"
+            ],
         ),
         (
             "    scope: everything\n    assert: 'true'\n",
@@ -100,7 +107,10 @@ def test_one_broken_policy_does_not_hide_the_others(write: Write) -> None:
     good = HEAD.split("policies:\n", 1)[1].replace("T-001", "T-002")
     write(
         "p.yaml",
-        HEAD + "    scope: stack\n    assert: 1 +\n" + good + "    scope: stack\n    assert: 'true'\n",
+        HEAD
+        + "    scope: stack\n    assert: 1 +\n"
+        + good
+        + "    scope: stack\n    assert: 'true'\n",
     )
     write("q.yaml", HEAD.replace("T-001", "T-002") + "    scope: stack\n    assert: 'true'\n")
     loaded = load_policies([Path("p.yaml"), Path("q.yaml")], backend())
@@ -116,8 +126,10 @@ def test_one_broken_policy_does_not_hide_the_others(write: Write) -> None:
     [
         ("", "p.yaml:1:1: empty policy file"),
         ("- a\n", "p.yaml:1:1: expected a mapping with a `policies:` list"),
-        ("apiVersion: stackpolicy/v1\nkind: PolicySet\npolicies: []\n",
-         "p.yaml:3:11: policies: [] should be non-empty"),
+        (
+            "apiVersion: stackpolicy/v1\nkind: PolicySet\npolicies: []\n",
+            "p.yaml:3:11: policies: [] should be non-empty",
+        ),
     ],
 )
 def test_bad_policy_files(write: Write, text: str, error: str) -> None:

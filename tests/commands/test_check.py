@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import STACK_HEAD
+
 from stackpolicy.cli import main
 
 Write = Callable[[str, str], Path]
@@ -33,16 +33,16 @@ def test_examples_match_golden(
 def test_acme_tells_the_stories() -> None:
     _, out, _ = check("examples/acme", "--format", "json")
     found = {(f["policy_id"], f["component"]) for f in json.loads(out)["findings"]}
-    assert {("SP-EMB-001", n) for n in
-            ("pinecone-search", "weaviate-support", "pgvector-support-kb", "chroma-marketing")} <= found
+    assert {
+        ("SP-EMB-001", n)
+        for n in ("pinecone-search", "weaviate-support", "pgvector-support-kb", "chroma-marketing")
+    } <= found
     assert ("SP-INF-001", "support-chatbot") in found
     assert ("SP-TRN-001", "support-llm") in found
     assert ("SP-REF-001", "support-chatbot") in found
 
 
-@pytest.mark.parametrize(
-    ("fail_on", "code"), [("error", 0), ("warning", 1), ("note", 1)]
-)
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("note", 1)])
 def test_fail_on(write: Write, fail_on: str, code: int) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: warehouse}\n")  # no owner: a warning
     exit_code, out, _ = check("s.yaml", "--fail-on", fail_on)

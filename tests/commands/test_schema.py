@@ -25,8 +25,19 @@ def test_manifest_schema_matches_the_vocabulary() -> None:
 
 
 def test_required_kinds_exist_and_every_layer_has_several() -> None:
-    required = {"warehouse", "stream", "dataset", "vector-store", "feature-store", "model",
-                "training-job", "inference-service", "orchestrator", "monitor", "guardrail"}
+    required = {
+        "warehouse",
+        "stream",
+        "dataset",
+        "vector-store",
+        "feature-store",
+        "model",
+        "training-job",
+        "inference-service",
+        "orchestrator",
+        "monitor",
+        "guardrail",
+    }
     assert required <= set(KIND_LAYER)
     for layer in LAYERS:
         assert sum(1 for v in KIND_LAYER.values() if v == layer) >= 3, layer

@@ -1,0 +1,63 @@
+"""The built wheel carries the bundled library and schemas and works from anywhere.
+
+Slow (builds a wheel, installs it into a fresh venv); set STACKPOLICY_SKIP_SLOW=1
+to skip it locally. .ci/run always runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, ROOT
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(os.environ.get("STACKPOLICY_SKIP_SLOW")), reason="STACKPOLICY_SKIP_SLOW"
+    ),
+]
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    built = run(sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", ROOT, cwd=work)
+    assert built.returncode == 0, built.stderr[-2000:]
+    [wheel] = (work / "dist").glob("stackpolicy-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "stackpolicy/_data/schemas/stack-manifest.schema.json" in names
+    assert any(n.startswith("stackpolicy/_data/policies/") for n in names)
+    venv = work / "venv"
+    assert run(sys.executable, "-m", "venv", venv, cwd=work).returncode == 0
+    pip = run(venv / "bin" / "pip", "install", "--quiet", wheel, cwd=work)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    return venv / "bin" / "stackpolicy"
+
+
+def test_installed_wheel_checks_an_example_from_another_directory(
+    installed: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(EXAMPLES / "acme", tmp_path / "acme")
+    result = run(installed, "check", "acme", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "acme/serving.yaml:13:11: error SP-INF-001 support-chatbot" in result.stdout
+    assert "5 policies checked" in result.stdout
+    assert result.stderr == ""
+
+
+def test_installed_wheel_prints_schemas(installed: Path, tmp_path: Path) -> None:
+    result = run(installed, "schema", "policy", cwd=tmp_path)
+    assert result.returncode == 0
+    assert '"title": "stackpolicy policy file (v1)"' in result.stdout
