@@ -79,6 +79,21 @@ def test_policy_fields(write: Write) -> None:
             ],
         ),
         (
+            "    scope: component\n    assert: >-\n      has(component.owner)\n\n"
+            "      && nosuch.x\n",
+            [
+                "p.yaml:13:10: T-001: assert: undeclared reference to 'nosuch' "
+                "(expressions see component, params, stack, variables)"
+            ],
+        ),
+        (
+            "    scope: component\n    assert: has(component.owner)\n      && nosuch.x\n",
+            [
+                "p.yaml:11:10: T-001: assert: undeclared reference to 'nosuch' "
+                "(expressions see component, params, stack, variables)"
+            ],
+        ),
+        (
             "    scope: stack\n    assert: component.owner != ''\n",
             [
                 "p.yaml:10:13: T-001: assert: undeclared reference to 'component' "

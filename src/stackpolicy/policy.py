@@ -14,7 +14,14 @@ from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
 from stackpolicy.schemacheck import schema_errors
-from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
+from stackpolicy.yamlload import (
+    Document,
+    PathKey,
+    Segment,
+    load_documents,
+    read_text,
+    scalar_segments,
+)
 
 SEVERITIES = ("error", "warning", "note")
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -26,22 +33,17 @@ class Expression:
 
     source: str
     location: Location
-    style: str | None = None
-    indent: int = 0
-    """For block scalars (`|`): the column of the first character of each line."""
+    segments: tuple[Segment, ...] = ()
 
     def position(self, line: int, column: int) -> Location:
         """The file position of `line`/`column` (1-based) of the source."""
-        start = self.location
-        if self.style in ("|", ">"):
-            abs_line = start.line + line
-            return Location(
-                start.path, abs_line, self.indent + column, abs_line, self.indent + column
-            )
-        if line > 1:
-            return start  # a folded plain/quoted scalar: lines no longer map back
-        col = start.column + column - (0 if self.style in ('"', "'") else 1)
-        return Location(start.path, start.line, col, start.line, col)
+        offset = sum(len(text) + 1 for text in self.source.split("\n")[: line - 1]) + column - 1
+        file_line, file_column = self.location.line, self.location.column
+        for seg_line, seg_column, seg_offset in self.segments:
+            if seg_offset > offset:
+                break
+            file_line, file_column = seg_line, seg_column + offset - seg_offset
+        return Location(self.location.path, file_line, file_column, file_line, file_column)
 
 
 @dataclass(frozen=True)
@@ -183,12 +185,9 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
         if source is None:
             return None
         where = doc.locate(full)
-        style = doc.node_styles.get(full)
-        indent = 0
-        if style in ("|", ">") and where.line < len(lines):
-            nxt = lines[where.line]  # the first content line, just below the indicator
-            indent = len(nxt) - len(nxt.lstrip(" "))
-        return Expression(str(source), where, style, indent)
+        return Expression(
+            str(source), where, scalar_segments(lines, where, doc.node_styles.get(full))
+        )
 
     def optional(name: str) -> Expression | None:
         return expr(name) if name in raw else None

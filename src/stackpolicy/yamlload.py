@@ -68,6 +68,47 @@ class Document:
         return self.key_spans.get(key) or self.locate(key)
 
 
+Segment = tuple[int, int, int]
+"""(file line, file column, offset in the scalar's value) where a line of a scalar starts."""
+
+
+def scalar_segments(lines: list[str], where: Location, style: str | None) -> tuple[Segment, ...]:
+    """Map a scalar's value back to the file, line by line, so that a position
+    inside the value (say, of a CEL syntax error) becomes a file position.
+
+    Exact for single-line scalars and literal blocks (`|`); for folded text the
+    line breaks that became spaces keep their one-character width, so it stays
+    exact unless the value uses escapes or more-indented lines.
+    """
+    if style in ("|", ">"):
+        return _block_segments(lines, where, style)
+    quote = 1 if style in ('"', "'") else 0
+    first = (where.line, where.column + quote, 0)
+    if where.end_line <= where.line:
+        return (first,)
+    segments = [first]
+    offset = len(lines[where.line - 1][where.column - 1 + quote :].rstrip()) + 1
+    for index in range(where.line, min(where.end_line, len(lines))):
+        text = lines[index]
+        stripped = text.lstrip(" ")
+        segments.append((index + 1, len(text) - len(stripped) + 1, offset))
+        offset += len(stripped.rstrip()) + 1
+    return tuple(segments)
+
+
+def _block_segments(lines: list[str], where: Location, style: str) -> tuple[Segment, ...]:
+    body = lines[where.line : max(where.end_line - 1, where.line + 1)]
+    indent = next((len(t) - len(t.lstrip(" ")) for t in body if t.strip()), 0)
+    segments, offset = [], 0
+    for index, text in enumerate(body, start=where.line + 1):
+        if not text.strip():
+            offset += 1 if style == "|" else 0
+            continue
+        segments.append((index, indent + 1, offset))
+        offset += len(text) - indent + 1
+    return tuple(segments) or ((where.line, where.column, 0),)
+
+
 def span(path: str, node: Node) -> Location:
     start, end = node.start_mark, node.end_mark
     return Location(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def emit(report: Report, fmt: str, output: Path | None) -> None:
         click.echo(str(error), err=True)
     render = formatter(fmt)
     if output is None:
-        click.echo(render(report, color=True), nl=False)
+        # click drops the colour when stdout is not a terminal; NO_COLOR drops it always.
+        click.echo(render(report, color="NO_COLOR" not in os.environ), nl=False)
     else:
         write_atomic(output, render(report, color=False))
