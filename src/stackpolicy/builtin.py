@@ -56,6 +56,7 @@ def references(stack: Stack) -> list[Finding]:
                     component=component.name,
                     layer=component.layer,
                     title=REFERENCES.title,
+                    key=f"{field}:{target}",
                 )
             )
     return findings

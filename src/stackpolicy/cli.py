@@ -10,7 +10,7 @@ import click
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
-from stackpolicy.output import FORMATS
+from stackpolicy.output import FORMATS, FormatOptions
 from stackpolicy.resources import SCHEMA_FILES
 
 _EXISTING = click.Path(exists=True, path_type=Path)
@@ -64,12 +64,25 @@ def main() -> None:
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
 )
+@click.option(
+    "--base-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="SARIF and GitHub paths are relative to this. Default: the git repository root.",
+)
+@click.option(
+    "--sarif-category",
+    default="stackpolicy/",
+    show_default=True,
+    help="SARIF automationDetails.id, to tell several uploads in one repository apart.",
+)
 def check(
     paths: tuple[Path, ...],
     policy_paths: tuple[Path, ...],
     fmt: str,
     output: Path | None,
     fail_on: str,
+    base_dir: Path | None,
+    sarif_category: str,
 ) -> None:
     """Check the stack manifest(s) at PATHS against the policies.
 
@@ -78,7 +91,8 @@ def check(
     """
     from stackpolicy.commands import check as command
 
-    _exit_with(lambda: command.run(paths, policy_paths, fmt, output, fail_on))
+    options = FormatOptions(base_dir=base_dir, sarif_category=sarif_category)
+    _exit_with(lambda: command.run(paths, policy_paths, fmt, output, fail_on, options))
 
 
 @main.command()

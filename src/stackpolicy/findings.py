@@ -18,6 +18,10 @@ class Finding:
     component: str | None
     layer: str
     title: str
+    key: str = ""
+    """Tells apart several findings of one policy on one component (e.g. which
+    reference dangles); part of the SARIF fingerprint, so it must not hold a
+    line number."""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

@@ -58,6 +58,8 @@ class Policy:
     remediation: str = ""
     tags: tuple[str, ...] = ()
     help_uri: str | None = None
+    security_severity: float | None = None
+    example: str | None = None
     kinds: tuple[str, ...] = ()
     field: str | None = None
     params: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
@@ -207,6 +209,8 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
         remediation=raw.get("remediation", ""),
         tags=tuple(raw.get("tags") or ()),
         help_uri=raw.get("help_uri"),
+        security_severity=raw.get("security_severity"),
+        example=raw.get("example"),
         kinds=tuple(raw.get("kinds") or ()),
         field=raw.get("field"),
         params=MappingProxyType(dict(raw.get("params") or {})),

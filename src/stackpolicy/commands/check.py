@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.fileio import write_atomic
 from stackpolicy.findings import Finding
 from stackpolicy.manifest import load_stack
-from stackpolicy.output import formatter
+from stackpolicy.output import FormatOptions, formatter
 from stackpolicy.policy import load_policies
 from stackpolicy.report import Report, exit_code, sorted_errors
 from stackpolicy.resources import bundled_policies
@@ -53,19 +54,25 @@ def run(
     fmt: str,
     output: Path | None,
     fail_on: str,
+    options: FormatOptions,
 ) -> int:
     report = build_report(paths, policy_paths)
-    emit(report, fmt, output)
+    emit(report, fmt, output, options)
     return exit_code(report, fail_on)
 
 
-def emit(report: Report, fmt: str, output: Path | None) -> None:
+def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:
     """Problems go to stderr, one line each; the report to stdout or `output`."""
     for error in sorted_errors(report.errors):
         click.echo(str(error), err=True)
     render = formatter(fmt)
     if output is None:
         # click drops the colour when stdout is not a terminal; NO_COLOR drops it always.
-        click.echo(render(report, color="NO_COLOR" not in os.environ), nl=False)
+        color = "NO_COLOR" not in os.environ
+        rendered = render(report, dataclasses.replace(options, color=color))
+        click.echo(rendered.text, nl=False)
     else:
-        write_atomic(output, render(report, color=False))
+        rendered = render(report, dataclasses.replace(options, color=False))
+        write_atomic(output, rendered.text)
+    for notice in rendered.notices:
+        click.echo(notice, err=True)

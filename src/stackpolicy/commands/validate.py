@@ -8,6 +8,7 @@ from pathlib import Path
 from stackpolicy.builtin import BUILTINS, references
 from stackpolicy.commands.check import emit
 from stackpolicy.manifest import load_stack
+from stackpolicy.output import FormatOptions
 from stackpolicy.report import Report, exit_code
 
 
@@ -22,5 +23,5 @@ def run(paths: Sequence[Path], fmt: str) -> int:
         components=len(loaded.stack.components),
         evaluated=not loaded.errors,
     )
-    emit(report, fmt, None)
+    emit(report, fmt, None, FormatOptions())
     return exit_code(report, "note")

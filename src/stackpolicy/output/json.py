@@ -9,12 +9,13 @@ from typing import Any
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import Finding
+from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.report import Report, sorted_errors
 
 FORMAT_VERSION = 1
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report, options: FormatOptions) -> Rendered:
     counts = report.counts()
     document = {
         "version": FORMAT_VERSION,
@@ -30,7 +31,7 @@ def render(report: Report, *, color: bool = False) -> str:
         "findings": [_finding(f) for f in sorted(report.findings, key=lambda f: f.sort_key())],
         "problems": [_problem(e) for e in sorted_errors(report.errors)],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return Rendered(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

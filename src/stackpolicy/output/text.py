@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import click
 
+from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.report import Report
 
 _COLORS = {"error": "red", "warning": "yellow", "note": "blue"}
 
 
-def render(report: Report, *, color: bool) -> str:
+def render(report: Report, options: FormatOptions) -> Rendered:
+    color = options.color
     lines = [
-        _line(f.location.__str__(), f.severity, f.policy_id, f.message, color)
+        _line(str(f.location), f.severity, f.policy_id, f.message, color)
         for f in sorted(report.findings, key=lambda f: f.sort_key())
     ]
     if lines:
         lines.append("")
     lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    return Rendered("\n".join(lines) + "\n")
 
 
 def _line(where: str, severity: str, policy_id: str, message: str, color: bool) -> str:

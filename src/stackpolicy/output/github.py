@@ -1,0 +1,52 @@
+"""GitHub Actions workflow commands: an annotation per finding and per problem.
+
+`::error file=F,line=L,col=C,endLine=L,endColumn=C,title=T::message`, with
+the escaping the runner expects: `%`, CR and LF in the message; also `:` and
+`,` in property values.
+"""
+
+from __future__ import annotations
+
+from stackpolicy.location import Location
+from stackpolicy.output import FormatOptions, Rendered
+from stackpolicy.output.paths import relative_uri
+from stackpolicy.output.text import summary
+from stackpolicy.report import Report, sorted_errors
+
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(command: str, where: Location, title: str, message: str, base: FormatOptions) -> str:
+    props = {
+        "file": relative_uri(where.path, base.base_dir),
+        "line": where.line,
+        "col": where.column,
+        "endLine": where.end_line or where.line,
+        "endColumn": where.end_column or where.column,
+        "title": title,
+    }
+    text = ",".join(f"{key}={escape_property(str(value))}" for key, value in props.items())
+    return f"::{command} {text}::{escape_data(message)}"
+
+
+def render(report: Report, options: FormatOptions) -> Rendered:
+    lines = [
+        annotation(
+            COMMANDS[f.severity], f.location, f"{f.policy_id}: {f.title}", f.message, options
+        )
+        for f in sorted(report.findings, key=lambda f: f.sort_key())
+    ]
+    lines += [
+        annotation("error", e.location, "stackpolicy", e.message, options)
+        for e in sorted_errors(report.errors)
+    ]
+    lines.append(summary(report))
+    return Rendered("\n".join(lines) + "\n")
