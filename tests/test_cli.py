@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, STACK_HEAD
 
+from conftest import ROOT, STACK_HEAD
 from stackpolicy.cli import main
 
 Write = Callable[[str, str], Path]

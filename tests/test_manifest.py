@@ -4,8 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import STACK_HEAD
 
+from conftest import STACK_HEAD
 from stackpolicy.errors import UsageError
 from stackpolicy.location import Location
 from stackpolicy.manifest import load_stack

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import EXAMPLES, ROOT
 
 pytestmark = [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import STACK_HEAD
 
+from conftest import STACK_HEAD
 from stackpolicy.cli import main
 
 Write = Callable[[str, str], Path]

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import STACK_HEAD
 
+from conftest import STACK_HEAD
 from stackpolicy.cli import main
 
 Write = Callable[[str, str], Path]
