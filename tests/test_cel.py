@@ -70,3 +70,22 @@ def test_shared_objects_are_converted_once() -> None:
     stack, component = backend().convert([{"all": [shared], "by_name": {"a": shared}}, shared])
     assert stack["all"][0] is component
     assert stack["by_name"]["a"] is component
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("'a' in component.labels", True),
+        ("'z' in component.labels", False),
+        ("'b' in component.tags", True),
+        ("component.tags.join(', ')", "a, b"),
+        ("component.tags.join()", "ab"),
+    ],
+)
+def test_stackpolicy_functions(source: str, expected: Any) -> None:
+    assert run(source, component={"labels": {"a": "1"}, "tags": ["a", "b"]}) == expected
+
+
+def test_join_needs_strings() -> None:
+    with pytest.raises(CelEvalError, match="join needs a list of strings"):
+        run("[1, 2].join(',')")

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import celpy
 from celpy import celtypes
 from celpy.celparser import CELParseError
-from celpy.evaluation import CELEvalError
+from celpy.evaluation import CELEvalError, operator_in
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
@@ -117,7 +117,7 @@ class CelPythonBackend:
         except RecursionError:
             raise CelCompileError("expression nested too deeply") from None
         _check_names(ast, variables)
-        return CelPythonProgram(self._env.program(ast))
+        return CelPythonProgram(self._env.program(ast, functions=_CELPY_FUNCTIONS))
 
     def convert(self, items: Sequence[Any]) -> list[Any]:
         memo: dict[int, Any] = {}
@@ -125,6 +125,25 @@ class CelPythonBackend:
 
     def record(self, fields: Mapping[str, Any]) -> Any:
         return celtypes.MapType({celtypes.StringType(k): v for k, v in fields.items()})
+
+
+def _map_in(item: Any, container: Any) -> Any:
+    """`key in map` as a hash lookup; cel-python scans the map's keys."""
+    if isinstance(container, celtypes.MapType):
+        return celtypes.BoolType(item in container)
+    return operator_in(item, container)
+
+
+def _join(items: Any, separator: Any = "") -> Any:
+    """The CEL strings extension's `list.join(separator)`."""
+    if not isinstance(items, celtypes.ListType) or not all(
+        isinstance(i, celtypes.StringType) for i in items
+    ):
+        return CELEvalError("join needs a list of strings", TypeError, None)
+    return celtypes.StringType(str(separator).join(str(item) for item in items))
+
+
+_CELPY_FUNCTIONS: dict[str, Any] = {"_in_": _map_in, "join": _join}
 
 
 def _parse_problem(exc: CELParseError, source: str) -> str:
