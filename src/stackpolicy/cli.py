@@ -114,9 +114,29 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=_EXISTING)
+@click.option(
+    "--require-cases",
+    is_flag=True,
+    help="Fail when a policy has no passing case or no failing case.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Show only the cases that did not pass.")
+def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool) -> None:
+    """Run the policy unit tests (x_test.yaml beside x.yaml) under PATHS.
+
+    Default: the bundled library. Exit 0 when every case passes, 1 when one
+    fails, 2 when a test or policy cannot be loaded or run.
+    """
+    from stackpolicy.commands import test as command
+    from stackpolicy.resources import bundled_policies
+
+    _exit_with(lambda: command.run(paths or (bundled_policies(),), require_cases, quiet))
+
+
+@main.command()
 @click.argument("name", type=click.Choice(list(SCHEMA_FILES)))
 def schema(name: str) -> None:
-    """Print the JSON Schema of a stack manifest or a policy file."""
+    """Print a JSON Schema: a stack manifest, a policy file or a policy test file."""
     from stackpolicy.commands import schema as command
 
     _exit_with(lambda: command.run(name))

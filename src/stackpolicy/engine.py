@@ -83,6 +83,8 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
         cel_stack,
         dict(zip(stack.components, cel_components, strict=True)),
         {c.name: c for c in stack.components},
+        _by_kind(stack.components),
+        {c: i for i, c in enumerate(stack.components)},
     )
     findings: list[Finding] = references(stack)
     errors: list[StackpolicyError] = []
@@ -101,6 +103,8 @@ class _Context:
     cel_stack: Any
     cel_components: Mapping[Component, Any]
     by_name: Mapping[str, Component]
+    by_kind: Mapping[str, list[Component]]
+    order: Mapping[Component, int]
 
 
 class _Failure(Exception):
@@ -148,8 +152,13 @@ class _Run:
         return [PolicyError(f"{self.policy.id}{on}: {failure.message}{tail}", where)]
 
     def _candidates(self) -> list[Component]:
+        """The components a component-scope policy applies to, in stack order."""
         kinds = self.policy.kinds
-        return [c for c in self.context.stack.components if not kinds or c.kind in kinds]
+        if not kinds:
+            return list(self.context.stack.components)
+        by_kind = self.context.by_kind
+        chosen = [c for kind in dict.fromkeys(kinds) for c in by_kind.get(kind, [])]
+        return sorted(chosen, key=self.context.order.__getitem__)
 
     def _activation(self, component: Component | None) -> dict[str, Any]:
         backend = self.context.backend
@@ -231,6 +240,13 @@ def _run(compiled: Compiled, activation: dict[str, Any], *, raw: bool = False) -
         return program.value(activation) if raw else program.evaluate(activation)
     except CelEvalError as exc:
         raise _Failure(compiled, str(exc)) from None
+
+
+def _by_kind(components: Sequence[Component]) -> dict[str, list[Component]]:
+    by_kind: dict[str, list[Component]] = {}
+    for component in components:
+        by_kind.setdefault(component.kind, []).append(component)
+    return by_kind
 
 
 def _type_name(value: Any) -> str:

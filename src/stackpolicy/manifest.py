@@ -10,7 +10,7 @@ from typing import Any
 from stackpolicy.errors import ManifestError, StackpolicyError, UsageError
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
-from stackpolicy.schemacheck import schema_errors
+from stackpolicy.schemacheck import schema_errors, value_at
 from stackpolicy.vocabulary import KIND_LAYER
 from stackpolicy.yamlload import Document, PathKey, load_file
 
@@ -103,7 +103,20 @@ def load_stack(paths: Sequence[Path]) -> LoadedStack:
     if not documents and not errors:
         where = Location(display_path(paths[0])) if paths else Location("<none>")
         errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
-    return _merge(documents, errors)
+    return _merge([(doc, ()) for doc in documents], errors)
+
+
+def failed_stack(errors: Sequence[StackpolicyError]) -> LoadedStack:
+    """An empty stack that did not load, and why."""
+    return _merge([], list(errors))
+
+
+def embedded_stack(doc: Document, key: PathKey) -> LoadedStack:
+    """A stack written inside another YAML file at `key` (a policy test case);
+    it may leave out `apiVersion` and `kind`."""
+    defaults = {"apiVersion": API_VERSION, "kind": "Stack"}
+    errors = schema_errors(doc, "manifest", ManifestError, key, defaults)
+    return _merge([] if errors else [(doc, key)], list(errors))
 
 
 def _is_manifest(doc: Document) -> bool:
@@ -123,14 +136,17 @@ def _not_a_manifest(loaded: list[Document], display: str) -> ManifestError:
     )
 
 
-def _merge(documents: list[Document], errors: list[StackpolicyError]) -> LoadedStack:
+def _merge(
+    documents: list[tuple[Document, PathKey]], errors: list[StackpolicyError]
+) -> LoadedStack:
     components: list[Component] = []
     seen: dict[str, Component] = {}
     meta: dict[str, tuple[str, Location]] = {}
-    for doc in documents:
-        _merge_metadata(doc, meta, errors)
-        for index, raw in enumerate(doc.data.get("components") or []):
-            component = _component(doc, index, raw, errors)
+    for doc, key in documents:
+        data = value_at(doc.data, key)
+        _merge_metadata(doc, key, data, meta, errors)
+        for index, raw in enumerate(data.get("components") or []):
+            component = _component(doc, (*key, "components", index), raw, errors)
             if component is None:
                 continue
             first = seen.get(component.name)
@@ -150,20 +166,24 @@ def _merge(documents: list[Document], errors: list[StackpolicyError]) -> LoadedS
         name=meta["name"][0] if "name" in meta else None,
         org=meta["org"][0] if "org" in meta else None,
         components=tuple(components),
-        files=tuple(dict.fromkeys(doc.path for doc in documents)),
+        files=tuple(dict.fromkeys(doc.path for doc, _ in documents)),
         anchor=anchor,
     )
     return LoadedStack(stack, tuple(errors))
 
 
 def _merge_metadata(
-    doc: Document, meta: dict[str, tuple[str, Location]], errors: list[StackpolicyError]
+    doc: Document,
+    key: PathKey,
+    data: dict[str, Any],
+    meta: dict[str, tuple[str, Location]],
+    errors: list[StackpolicyError],
 ) -> None:
     for field in ("name", "org"):
-        value = (doc.data.get("metadata") or {}).get(field)
+        value = (data.get("metadata") or {}).get(field)
         if value is None:
             continue
-        where = doc.locate(("metadata", field))
+        where = doc.locate((*key, "metadata", field))
         if field not in meta:
             meta[field] = (value, where)
         elif meta[field][0] != value:
@@ -177,9 +197,8 @@ def _merge_metadata(
 
 
 def _component(
-    doc: Document, index: int, raw: dict[str, Any], errors: list[StackpolicyError]
+    doc: Document, key: PathKey, raw: dict[str, Any], errors: list[StackpolicyError]
 ) -> Component | None:
-    key: PathKey = ("components", index)
     kind = raw["kind"]
     known = KIND_LAYER.get(kind)
     layer = raw.get("layer")
@@ -203,7 +222,7 @@ def _component(
     return Component(raw["name"], kind, str(layer or known), raw, doc, key)
 
 
-def _anchor(documents: Iterable[Document]) -> Location:
-    for doc in documents:
-        return doc.locate_key(("components",))
+def _anchor(documents: Iterable[tuple[Document, PathKey]]) -> Location:
+    for doc, key in documents:
+        return doc.locate_key((*key, "components"))
     return Location("<none>")

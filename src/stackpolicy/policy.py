@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -25,6 +25,11 @@ from stackpolicy.yamlload import (
 
 SEVERITIES = ("error", "warning", "note")
 POLICY_SUFFIXES = (".yaml", ".yml")
+TEST_SUFFIX = "_test"  # x_test.yaml holds the tests of x.yaml, not policies
+
+
+def is_test_file(path: Path) -> bool:
+    return path.stem.endswith(TEST_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -97,17 +102,17 @@ class LoadedPolicies:
     errors: tuple[StackpolicyError, ...]
 
 
-def policy_files(paths: Sequence[Path]) -> list[Path]:
+def policy_files(paths: Sequence[Path], *, tests: bool = False) -> list[Path]:
+    """The policy files under `paths` (or, with `tests`, the policy test files)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
-            )
+            candidates = sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES)
         elif path.is_file():
-            found.append(path)
+            candidates = [path]
         else:
             raise UsageError(f"no such policy file or directory: {path}", Location(str(path)))
+        found.extend(p for p in candidates if p.is_file() and is_test_file(p) == tests)
     return found
 
 
@@ -261,3 +266,48 @@ def _compile(
         raise PolicyError(
             f"{policy.id}: {what}: {exc.message}", source.position(exc.line, exc.column)
         ) from None
+
+
+def with_params(
+    compiled: CompiledPolicy, overrides: Mapping[str, Any], locate: Callable[[str], Location]
+) -> CompiledPolicy:
+    """`compiled` with some params replaced. A param the policy does not
+    declare, or a value of another type than its default, is an error at
+    `locate(name)`."""
+    policy = compiled.policy
+    params = dict(policy.params)
+    for name, value in overrides.items():
+        if name not in params:
+            known = ", ".join(sorted(params)) or "none"
+            raise PolicyError(f"{policy.id} has no param {name!r} (params: {known})", locate(name))
+        expected = _json_type(params[name])
+        if not _same_type(params[name], value):
+            raise PolicyError(
+                f"{policy.id} param {name!r} must be {expected}, got {_json_type(value)}",
+                locate(name),
+            )
+        params[name] = value
+    replaced = dataclasses.replace(policy, params=MappingProxyType(params))
+    return dataclasses.replace(compiled, policy=replaced)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "null"
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if _json_type(default) != _json_type(value):
+        return default is None
+    if isinstance(default, list) and default:
+        return all(_json_type(item) == _json_type(default[0]) for item in value)
+    return True

@@ -27,7 +27,11 @@ def bundled_policies() -> Path:
     return data_dir("policies")
 
 
-SCHEMA_FILES = {"manifest": "stack-manifest.schema.json", "policy": "policy.schema.json"}
+SCHEMA_FILES = {
+    "manifest": "stack-manifest.schema.json",
+    "policy": "policy.schema.json",
+    "policy-test": "policy-test.schema.json",
+}
 
 
 def schema_text(name: str) -> str:

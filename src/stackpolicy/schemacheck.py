@@ -3,7 +3,9 @@ every error placed at the line of the offending key or value."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -29,10 +31,19 @@ def validator(name: str) -> Draft202012Validator:
 
 
 def schema_errors(
-    document: Document, name: str, error: type[StackpolicyError]
+    document: Document,
+    name: str,
+    error: type[StackpolicyError],
+    key: PathKey = (),
+    defaults: Mapping[str, Any] | None = None,
 ) -> list[StackpolicyError]:
-    """Every schema violation in `document`, in document order."""
-    found = [_located(document, err, error) for err in validator(name).iter_errors(document.data)]
+    """Every schema violation in the value at `key` of `document` (all of it by
+    default), in document order. `defaults` fill in top-level keys that an
+    embedded document may leave out."""
+    data = value_at(document.data, key)
+    if defaults and isinstance(data, dict):
+        data = {**defaults, **data}
+    found = [_located(document, key, err, error) for err in validator(name).iter_errors(data)]
     return sorted(found, key=lambda e: (e.location.line, e.location.column, e.message))
 
 
@@ -44,11 +55,17 @@ def dotted(key: PathKey) -> str:
     return text or "document"
 
 
+def value_at(data: Any, key: PathKey) -> Any:
+    for part in key:
+        data = data[part]
+    return data
+
+
 def _located(
-    document: Document, err: ValidationError, error: type[StackpolicyError]
+    document: Document, base: PathKey, err: ValidationError, error: type[StackpolicyError]
 ) -> StackpolicyError:
     err = _deepest(err)
-    key: PathKey = tuple(err.absolute_path)
+    key: PathKey = (*base, *err.absolute_path)
     where = dotted(key)
     if (
         err.validator == "additionalProperties"

@@ -1,0 +1,75 @@
+"""`stackpolicy test`: run the unit tests that live beside the policies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+from pathlib import Path
+
+import click
+
+from stackpolicy import cel
+from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
+from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, sorted_errors
+
+
+def run(paths: Sequence[Path], require_cases: bool, quiet: bool) -> int:
+    report = run_suite(paths, cel.backend())
+    for error in sorted_errors(report.errors):
+        click.echo(str(error), err=True)
+    click.echo(render(report, require_cases, quiet), nl=False)
+    return exit_code(report, require_cases)
+
+
+def exit_code(report: SuiteReport, require_cases: bool) -> int:
+    if report.errors or any(r.errors for r in report.results):
+        return EXIT_ERROR
+    if not all(r.passed for r in report.results):
+        return EXIT_FINDINGS
+    if require_cases and not report.coverage.complete:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def render(report: SuiteReport, require_cases: bool, quiet: bool) -> str:
+    lines: list[str] = []
+    for path, group in groupby(report.results, key=lambda r: r.file.path):
+        shown = [r for r in group if not (quiet and r.passed)]
+        if shown:
+            lines.append(path)
+            lines.extend(line for result in shown for line in _case_lines(result))
+    results = report.results
+    failed = sum(1 for r in results if r.missing or r.unexpected)
+    errored = sum(1 for r in results if r.errors)
+    passed = len(results) - failed - errored
+    if lines:
+        lines.append("")
+    lines.append(
+        f"{len(results)} cases: {passed} passed, {failed} failed, {errored} could not run."
+    )
+    lines.extend(_coverage_lines(report.coverage, require_cases))
+    return "\n".join(lines) + "\n"
+
+
+def _case_lines(result: CaseResult) -> list[str]:
+    name = result.case.name
+    if result.passed:
+        return [f"  {click.style('pass', fg='green')}  {name}"]
+    label = click.style("ERROR" if result.errors else "FAIL", fg="red", bold=True)
+    lines = [f"  {label}  {name} ({result.case.location})"]
+    lines += [f"        {error}" for error in result.errors]
+    lines += [f"        - expected {e.describe()}" for e in result.missing]
+    for finding in result.unexpected:
+        on = f" on {finding.component}" if finding.component else " on the stack"
+        lines.append(f"        + got      {finding.policy_id}{on}: {finding.message!r}")
+    return lines
+
+
+def _coverage_lines(coverage: Coverage, require_cases: bool) -> list[str]:
+    level = "error" if require_cases else "warning"
+    gaps = [
+        ("no test cases", coverage.untested),
+        ("no passing case (a stack that complies)", coverage.no_passing_case),
+        ("no failing case (a stack that violates it)", coverage.no_failing_case),
+    ]
+    return [f"{level}: {what}: {', '.join(ids)}" for what, ids in gaps if ids]

@@ -1,0 +1,259 @@
+"""Unit tests for policies: load `*_test.yaml` files, run their cases, compare.
+
+`x_test.yaml` tests the policies of its sibling `x.yaml` (or those it names
+under `policies:`). Each case is a small stack, inline or in a file, and the
+exact findings the policies under test must produce on it — like `opa test`
+or `kyverno test`. Findings of other policies are ignored.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackpolicy.builtin import BUILTINS
+from stackpolicy.cel import Backend
+from stackpolicy.engine import evaluate
+from stackpolicy.errors import PolicyError, StackpolicyError
+from stackpolicy.findings import Finding
+from stackpolicy.location import Location
+from stackpolicy.manifest import LoadedStack, embedded_stack, failed_stack, load_stack
+from stackpolicy.policy import (
+    TEST_SUFFIX,
+    CompiledPolicy,
+    LoadedPolicies,
+    load_policies,
+    policy_files,
+    with_params,
+)
+from stackpolicy.resources import display_path
+from stackpolicy.schemacheck import schema_errors
+from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
+
+
+class CaseFileError(StackpolicyError):
+    """A policy test file that cannot be read or does not fit its schema."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    policy: str
+    component: str | None
+    message: str | None
+    location: Location
+
+    def describe(self) -> str:
+        on = f" on {self.component}" if self.component else " on the stack"
+        return f"{self.policy}{on}" + (f": {self.message!r}" if self.message is not None else "")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    location: Location
+    document: Document
+    key: PathKey
+    stack_file: Path | None
+    params: Mapping[str, Mapping[str, Any]]
+    expect: tuple[Expected, ...]
+    snippet: str
+    """The case's stack as written, for `stackpolicy explain`."""
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    path: str
+    policies: tuple[str, ...]
+    cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    file: CaseFile
+    case: Case
+    missing: tuple[Expected, ...] = ()
+    unexpected: tuple[Finding, ...] = ()
+    errors: tuple[StackpolicyError, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not (self.missing or self.unexpected or self.errors)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which policies lack a compliant (passing) or a violating (failing) case."""
+
+    untested: tuple[str, ...]
+    no_passing_case: tuple[str, ...]
+    no_failing_case: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not (self.untested or self.no_passing_case or self.no_failing_case)
+
+
+@dataclass(frozen=True)
+class SuiteReport:
+    results: tuple[CaseResult, ...]
+    errors: tuple[StackpolicyError, ...]
+    coverage: Coverage
+
+
+def run_suite(paths: Sequence[Path], backend: Backend) -> SuiteReport:
+    """Load the policies under `paths` and their tests, and run every case."""
+    library = load_policies(paths, backend)
+    files, errors = load_case_files(paths, library)
+    results = run_tests(files, library, backend)
+    return SuiteReport(results, (*library.errors, *errors), coverage(files, library))
+
+
+def load_case_files(
+    paths: Sequence[Path], library: LoadedPolicies
+) -> tuple[list[CaseFile], list[StackpolicyError]]:
+    files: list[CaseFile] = []
+    errors: list[StackpolicyError] = []
+    for path in policy_files(paths, tests=True):
+        try:
+            files.append(_read_test_file(path, library))
+        except StackpolicyError as exc:
+            errors.append(exc)
+    return files, errors
+
+
+def _read_test_file(path: Path, library: LoadedPolicies) -> CaseFile:
+    display = display_path(path)
+    text = read_text(path, display)
+    documents = load_documents(text, display)
+    if len(documents) != 1 or not isinstance(documents[0].data, dict):
+        raise CaseFileError("expected one mapping with `cases:`", Location(display))
+    doc = documents[0]
+    problems = schema_errors(doc, "policy-test", CaseFileError)
+    if problems:
+        raise problems[0]
+    data = doc.data
+    if "policies" in data:
+        policies = tuple(data["policies"])
+    else:
+        sibling = path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix)
+        policies = tuple(
+            c.policy.id for c in library.policies if c.policy.location.path == display_path(sibling)
+        )
+        if not policies:
+            raise CaseFileError(
+                f"no policies under test: {display_path(sibling)} defines none; "
+                "name them with `policies:`",
+                doc.locate(()),
+            )
+    known = {c.policy.id for c in library.policies} | {b.id for b in BUILTINS}
+    for index, policy_id in enumerate(policies):
+        if policy_id not in known:
+            where = doc.locate(("policies", index))
+            raise CaseFileError(f"unknown policy {policy_id!r}", where)
+    lines = text.splitlines()
+    cases = tuple(_case(doc, path, ("cases", i), raw, lines) for i, raw in enumerate(data["cases"]))
+    return CaseFile(display, policies, cases)
+
+
+def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: list[str]) -> Case:
+    expect = tuple(
+        Expected(
+            policy=item["policy"],
+            component=item.get("component"),
+            message=item.get("message"),
+            location=doc.locate((*key, "expect", i)),
+        )
+        for i, item in enumerate(raw["expect"])
+    )
+    stack_key = (*key, "stack")
+    where = doc.locate(stack_key) if "stack" in raw else doc.locate((*key, "file"))
+    snippet = textwrap.dedent("\n".join(lines[where.line - 1 : where.end_line]))
+    return Case(
+        name=raw["name"],
+        location=doc.locate((*key, "name")),
+        document=doc,
+        key=key,
+        stack_file=path.parent / raw["file"] if "file" in raw else None,
+        params=raw.get("params") or {},
+        expect=expect,
+        snippet=snippet.rstrip() + "\n",
+    )
+
+
+def run_tests(
+    files: Sequence[CaseFile], library: LoadedPolicies, backend: Backend
+) -> tuple[CaseResult, ...]:
+    by_id = {c.policy.id: c for c in library.policies}
+    return tuple(run_case(f, case, by_id, backend) for f in files for case in f.cases)
+
+
+def run_case(
+    file: CaseFile, case: Case, by_id: Mapping[str, CompiledPolicy], backend: Backend
+) -> CaseResult:
+    loaded = _case_stack(case)
+    if loaded.errors:
+        return CaseResult(file, case, errors=loaded.errors)
+    try:
+        selected = [
+            _tuned(by_id[policy_id], case) for policy_id in file.policies if policy_id in by_id
+        ]
+    except PolicyError as exc:
+        return CaseResult(file, case, errors=(exc,))
+    evaluation = evaluate(loaded.stack, selected, backend)
+    if evaluation.errors:
+        return CaseResult(file, case, errors=evaluation.errors)
+    actual = [f for f in evaluation.findings if f.policy_id in file.policies]
+    missing = []
+    for expected in case.expect:
+        match = next((f for f in actual if _matches(expected, f)), None)
+        if match is None:
+            missing.append(expected)
+        else:
+            actual.remove(match)
+    return CaseResult(file, case, tuple(missing), tuple(actual))
+
+
+def _case_stack(case: Case) -> LoadedStack:
+    if case.stack_file is None:
+        return embedded_stack(case.document, (*case.key, "stack"))
+    if not case.stack_file.exists():
+        where = case.document.locate((*case.key, "file"))
+        return failed_stack([CaseFileError(f"no such file: {case.stack_file}", where)])
+    return load_stack([case.stack_file])
+
+
+def _tuned(compiled: CompiledPolicy, case: Case) -> CompiledPolicy:
+    overrides = case.params.get(compiled.policy.id)
+    if not overrides:
+        return compiled
+    base = (*case.key, "params", compiled.policy.id)
+    return with_params(compiled, overrides, lambda name: case.document.locate_key((*base, name)))
+
+
+def _matches(expected: Expected, finding: Finding) -> bool:
+    return (
+        expected.policy == finding.policy_id
+        and expected.component == finding.component
+        and (expected.message is None or expected.message == finding.message)
+    )
+
+
+def coverage(files: Sequence[CaseFile], library: LoadedPolicies) -> Coverage:
+    """Every policy should have a case it passes on and a case it fails on."""
+    tested: dict[str, tuple[bool, bool]] = {}
+    for file in files:
+        for policy_id in file.policies:
+            passing, failing = tested.get(policy_id, (False, False))
+            for case in file.cases:
+                hits = any(e.policy == policy_id for e in case.expect)
+                passing, failing = passing or not hits, failing or hits
+            tested[policy_id] = (passing, failing)
+    ids = [c.policy.id for c in library.policies]
+    return Coverage(
+        untested=tuple(i for i in ids if i not in tested),
+        no_passing_case=tuple(i for i, (p, _) in tested.items() if not p),
+        no_failing_case=tuple(i for i, (_, f) in tested.items() if not f),
+    )
