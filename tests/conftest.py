@@ -12,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# A one-policy library, for tests that must not change when the bundled one grows.
+OWNERS = str(Path(__file__).resolve().parent / "fixtures" / "policies" / "owners.yaml")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -7,6 +7,7 @@ to skip it locally. .ci/run always runs it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,7 +55,8 @@ def test_installed_wheel_checks_an_example_from_another_directory(
     result = run(installed, "check", "acme", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "acme/serving.yaml:13:11: error SP-INF-001 support-chatbot" in result.stdout
-    assert "5 policies checked" in result.stdout
+    checked = re.search(r"(\d+) policies checked", result.stdout)
+    assert checked and int(checked.group(1)) >= 30  # the bundled library came along
     assert result.stderr == ""
 
 

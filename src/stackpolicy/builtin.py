@@ -28,6 +28,7 @@ REFERENCES = Policy(
     layer="governance",
     scope="builtin",
     tags=("lineage", "references"),
+    help_uri="https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#sp-ref-001",
     location=Location("stackpolicy:builtin"),
 )
 

@@ -12,6 +12,7 @@ from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.output import FORMATS, FormatOptions
 from stackpolicy.resources import SCHEMA_FILES
+from stackpolicy.vocabulary import LAYERS
 
 _EXISTING = click.Path(exists=True, path_type=Path)
 
@@ -131,6 +132,60 @@ def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool) -> None:
     from stackpolicy.resources import bundled_policies
 
     _exit_with(lambda: command.run(paths or (bundled_policies(),), require_cases, quiet))
+
+
+_POLICIES = click.option(
+    "--policies",
+    "-p",
+    "policy_paths",
+    multiple=True,
+    type=_EXISTING,
+    help="Policy file or directory (repeatable). Default: the bundled library.",
+)
+
+
+def _library(policy_paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    from stackpolicy.resources import bundled_policies
+
+    return policy_paths or (bundled_policies(),)
+
+
+@main.command()
+@_POLICIES
+@click.option("--layer", type=click.Choice(list(LAYERS)), help="Only this layer's policies.")
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules(policy_paths: tuple[Path, ...], layer: str | None, fmt: str) -> None:
+    """List the policies: id, severity, layer and title."""
+    from stackpolicy.commands import rules as command
+
+    _exit_with(lambda: command.run(_library(policy_paths), layer, fmt))
+
+
+@main.command()
+@click.argument("policy_id", metavar="ID")
+@_POLICIES
+def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
+    """Show one policy in full: why, how to fix, params, CEL and examples."""
+    from stackpolicy.commands import explain as command
+
+    _exit_with(lambda: command.run(_library(policy_paths), policy_id))
+
+
+@main.command()
+@_POLICIES
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the reference to this file (atomically) instead of stdout.",
+)
+def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
+    """Generate the Markdown reference of a policy library."""
+    from stackpolicy.commands import docs as command
+
+    _exit_with(lambda: command.run(_library(policy_paths), output))
 
 
 @main.command()

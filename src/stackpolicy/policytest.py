@@ -170,7 +170,10 @@ def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: l
     )
     stack_key = (*key, "stack")
     where = doc.locate(stack_key) if "stack" in raw else doc.locate((*key, "file"))
-    snippet = textwrap.dedent("\n".join(lines[where.line - 1 : where.end_line]))
+    # A block node ends at the start of the next key's line; leave that line out.
+    tail = lines[where.end_line - 1][: where.end_column - 1] if where.end_line <= len(lines) else ""
+    last = where.end_line - 1 if not tail.strip() else where.end_line
+    snippet = textwrap.dedent("\n".join(lines[where.line - 1 : last]))
     return Case(
         name=raw["name"],
         location=doc.locate((*key, "name")),

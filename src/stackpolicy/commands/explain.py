@@ -1,0 +1,56 @@
+"""`stackpolicy explain ID`: one policy in full, with its test cases as examples."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from stackpolicy.library import Entry, load_library
+from stackpolicy.reference import rule_yaml, scope, value_text
+from stackpolicy.report import EXIT_OK
+
+
+def run(paths: Sequence[Path], policy_id: str) -> int:
+    click.echo(render(load_library(paths).find(policy_id)), nl=False)
+    return EXIT_OK
+
+
+def render(entry: Entry) -> str:
+    policy = entry.policy
+    wrap = textwrap.TextWrapper(width=88)
+    out = [
+        f"{policy.id}: {policy.title}",
+        "",
+        f"  severity  {policy.severity}",
+        f"  layer     {policy.layer}",
+        f"  scope     {scope(policy)}",
+    ]
+    if policy.tags:
+        out.append(f"  tags      {', '.join(policy.tags)}")
+    if policy.help_uri:
+        out.append(f"  help      {policy.help_uri}")
+    out.append(f"  defined   {policy.location}")
+    out += ["", "Why it matters", *_indent(wrap.wrap(policy.description.strip()))]
+    if policy.remediation:
+        out += ["", "How to fix it", *_indent(wrap.wrap(policy.remediation.strip()))]
+    if policy.params:
+        out += ["", "Params (override in the org configuration)"]
+        out += [f"  {name} = {value_text(value)}" for name, value in policy.params.items()]
+    rule = rule_yaml(policy)
+    if rule:
+        out += ["", "Rule (CEL)", *_indent(rule)]
+    if policy.example:
+        out += ["", "Example", *_indent(policy.example.rstrip().splitlines())]
+    for case in entry.cases:
+        found = [e for e in case.expect if e.policy == policy.id]
+        verdicts = [f"reports {e.describe()}" for e in found] or ["complies"]
+        out += ["", f"Example: {case.name}", *_indent(case.snippet.splitlines())]
+        out += [f"  => {verdict}" for verdict in verdicts]
+    return "\n".join(out) + "\n"
+
+
+def _indent(lines: Sequence[str]) -> list[str]:
+    return [f"  {line}" if line else "" for line in lines]

@@ -1,0 +1,37 @@
+"""`stackpolicy rules`: list the policies of a library."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from stackpolicy.library import load_library
+from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+
+
+def run(paths: Sequence[Path], layer: str | None, fmt: str) -> int:
+    library = load_library(paths)
+    for error in sorted_errors(library.errors):
+        click.echo(str(error), err=True)
+    policies = [e.policy for e in library.entries if layer is None or e.policy.layer == layer]
+    if fmt == "json":
+        rows = [
+            {
+                "id": p.id,
+                "severity": p.severity,
+                "layer": p.layer,
+                "title": p.title,
+                "scope": p.scope,
+                "tags": list(p.tags),
+                "help_uri": p.help_uri,
+            }
+            for p in policies
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for p in policies:
+            click.echo(f"{p.id:<12} {p.severity:<8} {p.layer:<20} {p.title}")
+    return EXIT_ERROR if library.errors else EXIT_OK

@@ -1,0 +1,91 @@
+"""`rules`, `explain` and `docs`, and the quality bar of the bundled library."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from stackpolicy.cli import main
+from stackpolicy.vocabulary import LAYERS
+
+DOCS_URL = "https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#"
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def bundled() -> list[dict[str, Any]]:
+    result = invoke("rules", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rules: list[dict[str, Any]] = json.loads(result.stdout)
+    return rules
+
+
+def test_library_covers_every_layer() -> None:
+    rules = bundled()
+    per_layer = Counter(r["layer"] for r in rules)
+    assert len(rules) >= 30
+    assert {layer: per_layer[layer] >= 4 for layer in LAYERS} == dict.fromkeys(LAYERS, True)
+    assert len({r["id"] for r in rules}) == len(rules)
+
+
+def test_every_policy_links_to_its_anchor_in_the_reference() -> None:
+    for rule in bundled():
+        assert rule["help_uri"] == DOCS_URL + rule["id"].lower()
+        assert rule["tags"]
+
+
+@pytest.mark.usefixtures("in_root")
+def test_generated_reference_is_up_to_date() -> None:
+    result = invoke("docs")
+    assert result.exit_code == 0
+    committed = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+    assert result.stdout == committed, (
+        "docs/policies.md is stale: run `stackpolicy docs -o docs/policies.md`"
+    )
+    for rule in bundled():
+        assert f"\n### {rule['id']}\n" in committed
+
+
+def test_rules_text_and_layer_filter() -> None:
+    result = invoke("rules", "--layer", "inference")
+    lines = result.stdout.splitlines()
+    assert lines and all(" inference " in line for line in lines)
+    assert lines[0].startswith("SP-INF-001   error    inference")
+
+
+def test_explain_shows_everything_a_new_user_needs() -> None:
+    result = invoke("explain", "sp-inf-001")
+    assert result.exit_code == 0
+    out = result.stdout
+    for part in (
+        "SP-INF-001: Every inference service has a monitor",
+        "Why it matters",
+        "How to fix it",
+        'monitor_kinds = ["monitor"]',
+        "Rule (CEL)",
+        "assert: >-",
+        "Example: a service without a monitor is reported",
+        "=> reports SP-INF-001 on svc",
+        "=> complies",
+    ):
+        assert part in out, part
+
+
+def test_explain_unknown_policy_exits_2() -> None:
+    result = invoke("explain", "SP-NOPE-1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("<command line>:1:1: no policy 'SP-NOPE-1' (known: SP-DAT-001")
+
+
+def test_docs_writes_a_file(tmp_path: Any) -> None:
+    out = tmp_path / "ref.md"
+    result = invoke("docs", "--output", str(out))
+    assert result.exit_code == 0
+    assert out.read_text().startswith("# Policy reference\n")
