@@ -133,7 +133,7 @@ def test_stack_scope_without_subjects_points_at_components_key(write: Write) -> 
         ),
         (
             "    scope: stack\n    assert: 1 / (size(stack.components) - 4) == 0\n",
-            "p.yaml:10:13: T-001: assert: modulus or divide by zero",
+            "p.yaml:10:13: T-001: assert: divide by zero",
         ),
         (
             "    scope: stack\n    assert: 'false'\n    locate: \"['svc', 'ghost']\"\n",

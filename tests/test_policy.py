@@ -55,8 +55,9 @@ def test_policy_fields(write: Write) -> None:
     )
     assert dict(policy.params) == {"envs": ["production"]}
     assert policy.location == Location("p.yaml", 4, 9, 4, 14)
-    assert compiled.assertion.expression.location == Location("p.yaml", 17, 13, 17, 38)
-    assert [name for name, _ in compiled.variables] == ["prod"]
+    assert policy.expression("assert").location == Location("p.yaml", 17, 13, 17, 38)
+    assert [name for name, _ in policy.variables] == ["prod"]
+    assert set(policy.parts()) == {"match", "assert", "message"}
 
 
 @pytest.mark.parametrize(
@@ -131,7 +132,7 @@ def test_one_broken_policy_does_not_hide_the_others(write: Write) -> None:
     loaded = load_policies([Path("p.yaml"), Path("q.yaml")], backend())
     assert [c.policy.id for c in loaded.policies] == ["T-002"]
     assert [str(e) for e in loaded.errors] == [
-        "p.yaml:10:15: T-001: assert: syntax error: unexpected end",
+        "p.yaml:10:16: T-001: assert: syntax error: unexpected end",
         "q.yaml:4:9: duplicate policy id 'T-002' (first defined at p.yaml:11:9)",
     ]
 

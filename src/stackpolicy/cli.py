@@ -15,6 +15,14 @@ from stackpolicy.resources import SCHEMA_FILES
 from stackpolicy.vocabulary import LAYERS
 
 _EXISTING = click.Path(exists=True, path_type=Path)
+_ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["auto", "cel-expr", "celpy"]),
+    default="auto",
+    show_default=True,
+    help="CEL runtime: cel-expr (Google's cel-cpp, fast) or celpy (pure Python); "
+    "auto is $STACKPOLICY_ENGINE if set, else cel-expr where installed.",
+)
 
 
 def _exit_with(command: Callable[[], int]) -> None:
@@ -76,6 +84,7 @@ def main() -> None:
     show_default=True,
     help="SARIF automationDetails.id, to tell several uploads in one repository apart.",
 )
+@_ENGINE
 def check(
     paths: tuple[Path, ...],
     policy_paths: tuple[Path, ...],
@@ -84,6 +93,7 @@ def check(
     fail_on: str,
     base_dir: Path | None,
     sarif_category: str,
+    engine: str,
 ) -> None:
     """Check the stack manifest(s) at PATHS against the policies.
 
@@ -93,7 +103,7 @@ def check(
     from stackpolicy.commands import check as command
 
     options = FormatOptions(base_dir=base_dir, sarif_category=sarif_category)
-    _exit_with(lambda: command.run(paths, policy_paths, fmt, output, fail_on, options))
+    _exit_with(lambda: command.run(paths, policy_paths, fmt, output, fail_on, options, engine))
 
 
 @main.command()
@@ -122,7 +132,8 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
     help="Fail when a policy has no passing case or no failing case.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Show only the cases that did not pass.")
-def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool) -> None:
+@_ENGINE
+def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool, engine: str) -> None:
     """Run the policy unit tests (x_test.yaml beside x.yaml) under PATHS.
 
     Default: the bundled library. Exit 0 when every case passes, 1 when one
@@ -131,7 +142,7 @@ def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool) -> None:
     from stackpolicy.commands import test as command
     from stackpolicy.resources import bundled_policies
 
-    _exit_with(lambda: command.run(paths or (bundled_policies(),), require_cases, quiet))
+    _exit_with(lambda: command.run(paths or (bundled_policies(),), require_cases, quiet, engine))
 
 
 _POLICIES = click.option(

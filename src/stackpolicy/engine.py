@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from stackpolicy.builtin import references
-from stackpolicy.cel import Backend, CelEvalError
+from stackpolicy.cel import Backend, Binding, CelEvalError
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
 from stackpolicy.manifest import Component, Stack
-from stackpolicy.policy import Compiled, CompiledPolicy, Policy
+from stackpolicy.policy import CompiledPolicy, Policy
 from stackpolicy.vocabulary import KIND_LAYER, LAYERS, LIST_REFERENCES, REFERENCE_FIELDS
 
 
@@ -76,12 +76,10 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
     goes on with the next one.
     """
     plain_stack, plain_components = stack_data(stack)
-    cel_stack, *cel_components = backend.convert([plain_stack, *plain_components])
+    params = {c.policy.id: dict(c.policy.params) for c in policies}
     context = _Context(
         stack,
-        backend,
-        cel_stack,
-        dict(zip(stack.components, cel_components, strict=True)),
+        backend.bind(plain_stack, plain_components, params),
         {c.name: c for c in stack.components},
         _by_kind(stack.components),
         {c: i for i, c in enumerate(stack.components)},
@@ -99,21 +97,19 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
 @dataclass(frozen=True)
 class _Context:
     stack: Stack
-    backend: Backend
-    cel_stack: Any
-    cel_components: Mapping[Component, Any]
+    binding: Binding
     by_name: Mapping[str, Component]
     by_kind: Mapping[str, list[Component]]
     order: Mapping[Component, int]
 
 
 class _Failure(Exception):
-    """A policy expression failed on one subject."""
+    """A policy part failed on one subject."""
 
-    def __init__(self, expression: Compiled, message: str) -> None:
+    def __init__(self, part: str, message: str) -> None:
         super().__init__(message)
-        self.expression = expression
-        self.message = f"{expression.what}: {message}"
+        self.part = part
+        self.message = f"{part}: {message}"
 
 
 class _Run:
@@ -123,7 +119,6 @@ class _Run:
         self.compiled = compiled
         self.policy: Policy = compiled.policy
         self.context = context
-        self.params = context.backend.convert([dict(self.policy.params)])[0]
         self.findings: list[Finding] = []
         self.failures: list[tuple[str, _Failure]] = []
 
@@ -148,7 +143,7 @@ class _Run:
         on = f" on component {subject!r}" if subject else ""
         more = len(self.failures) - 1
         tail = f" (and {more} more component{'s' if more > 1 else ''})" if more else ""
-        where = failure.expression.expression.location
+        where = self.policy.expression(failure.part).location
         return [PolicyError(f"{self.policy.id}{on}: {failure.message}{tail}", where)]
 
     def _candidates(self) -> list[Component]:
@@ -160,59 +155,39 @@ class _Run:
         chosen = [c for kind in dict.fromkeys(kinds) for c in by_kind.get(kind, [])]
         return sorted(chosen, key=self.context.order.__getitem__)
 
-    def _activation(self, component: Component | None) -> dict[str, Any]:
-        backend = self.context.backend
-        activation = {"stack": self.context.cel_stack, "params": self.params}
-        if component is not None:
-            activation["component"] = self.context.cel_components[component]
-        variables: dict[str, Any] = {}
-        for name, compiled in self.compiled.variables:
-            activation["variables"] = backend.record(variables)
-            variables[name] = _run(compiled, activation, raw=True)
-        activation["variables"] = backend.record(variables)
-        return activation
-
     def _component(self, component: Component) -> None:
-        activation = self._activation(component)
-        match = self.compiled.match
-        if match is not None and not _bool(match, activation):
+        subject = self.context.order[component]
+        if self.policy.match is not None and not self._bool("match", subject):
             return
-        if _bool(self.compiled.assertion, activation):
+        if self._bool("assert", subject):
             return
         where = component.location
         if self.policy.field:
             where = component.field_location(self.policy.field)
-        self._finding(component, where, activation)
+        self._finding(component, where)
 
     def _stack(self) -> None:
-        activation = self._activation(None)
-        if _bool(self.compiled.assertion, activation):
+        if self._bool("assert", None):
             return
-        locate = self.compiled.locate
-        if locate is None:
-            self._finding(None, self.context.stack.anchor, {**activation, "component": None})
+        if self.policy.locate is None:
+            self._finding(None, self.context.stack.anchor)
             return
-        names = _run(locate, activation)
+        names = self._evaluate("locate", None)
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise _Failure(locate, f"expected a list of component names, got {_type_name(names)}")
-        by_name = self.context.by_name
+            raise _Failure("locate", f"expected a list of component names, got {_type_name(names)}")
         for name in dict.fromkeys(names):
-            component = by_name.get(name)
+            component = self.context.by_name.get(name)
             if component is None:
-                raise _Failure(locate, f"{name!r} is not a component of the stack")
-            cel = self.context.cel_components[component]
-            self._finding(component, component.location, {**activation, "component": cel})
+                raise _Failure("locate", f"{name!r} is not a component of the stack")
+            self._finding(component, component.location)
 
-    def _finding(
-        self, component: Component | None, where: Location, activation: dict[str, Any]
-    ) -> None:
+    def _finding(self, component: Component | None, where: Location) -> None:
         message = self.policy.title
-        if self.compiled.message is not None:
-            message = _run(self.compiled.message, activation)
+        if self.policy.message is not None:
+            subject = None if component is None else self.context.order[component]
+            message = self._evaluate("message", subject)
             if not isinstance(message, str):
-                raise _Failure(
-                    self.compiled.message, f"expected a string, got {_type_name(message)}"
-                )
+                raise _Failure("message", f"expected a string, got {_type_name(message)}")
         self.findings.append(
             Finding(
                 policy_id=self.policy.id,
@@ -225,21 +200,17 @@ class _Run:
             )
         )
 
+    def _bool(self, part: str, subject: int | None) -> bool:
+        result = self._evaluate(part, subject)
+        if not isinstance(result, bool):
+            raise _Failure(part, f"expected a bool, got {_type_name(result)}")
+        return result
 
-def _bool(compiled: Compiled, activation: dict[str, Any]) -> bool:
-    result = _run(compiled, activation)
-    if not isinstance(result, bool):
-        raise _Failure(compiled, f"expected a bool, got {_type_name(result)}")
-    return result
-
-
-def _run(compiled: Compiled, activation: dict[str, Any], *, raw: bool = False) -> Any:
-    """Evaluate; `raw` keeps the backend's value, to bind it as a variable."""
-    program = compiled.program
-    try:
-        return program.value(activation) if raw else program.evaluate(activation)
-    except CelEvalError as exc:
-        raise _Failure(compiled, str(exc)) from None
+    def _evaluate(self, part: str, subject: int | None) -> Any:
+        try:
+            return self.context.binding.evaluate(self.compiled.program, part, subject)
+        except CelEvalError as exc:
+            raise _Failure(exc.part, exc.message) from None
 
 
 def _by_kind(components: Sequence[Component]) -> dict[str, list[Component]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from stackpolicy.cel import Backend, CelCompileError, Program
+from stackpolicy.cel import Backend, CelCompileError, PolicyProgram, PolicySource
 from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
@@ -74,26 +74,29 @@ class Policy:
     locate: Expression | None = None
     message: Expression | None = None
 
+    def parts(self) -> dict[str, Expression]:
+        """The CEL parts the policy has, by the name the seam uses."""
+        named = {
+            "match": self.match,
+            "assert": self.assertion,
+            "locate": self.locate,
+            "message": self.message,
+        }
+        return {part: expression for part, expression in named.items() if expression is not None}
 
-@dataclass(frozen=True)
-class Compiled:
-    """One compiled expression: what it is (`assert`), its source, its program."""
-
-    what: str
-    expression: Expression
-    program: Program
+    def expression(self, part: str) -> Expression:
+        """The expression behind a part name: `assert`, `variables.NAME`, ..."""
+        if part.startswith("variables."):
+            return dict(self.variables)[part.removeprefix("variables.")]
+        return self.parts()[part]
 
 
 @dataclass(frozen=True)
 class CompiledPolicy:
-    """A policy with every expression compiled once."""
+    """A policy with every expression compiled once, by one backend."""
 
     policy: Policy
-    variables: tuple[tuple[str, Compiled], ...]
-    match: Compiled | None
-    assertion: Compiled
-    locate: Compiled | None
-    message: Compiled | None
+    program: PolicyProgram
 
 
 @dataclass(frozen=True)
@@ -228,44 +231,20 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
 
 
 def compile_policy(policy: Policy, backend: Backend) -> CompiledPolicy:
-    """Compile every expression of `policy`; the first error is a PolicyError
-    at its exact position in the policy file."""
-    names = {"stack", "params", "variables"}
-    if policy.scope == "component":
-        names.add("component")
-    variables = tuple(
-        (name, _compile(policy, f"variables.{name}", source, backend, names))
-        for name, source in policy.variables
+    """Compile every expression of `policy`; an error is a PolicyError at its
+    exact position in the policy file."""
+    parts = {part: expression.source for part, expression in policy.parts().items()}
+    source = PolicySource(
+        key=policy.id,
+        scope=policy.scope,
+        variables=tuple((name, expression.source) for name, expression in policy.variables),
+        parts=parts,
     )
-    assert policy.assertion is not None  # required by the schema
-    return CompiledPolicy(
-        policy=policy,
-        variables=variables,
-        match=_compile_optional(policy, "match", policy.match, backend, names),
-        assertion=_compile(policy, "assert", policy.assertion, backend, names),
-        locate=_compile_optional(policy, "locate", policy.locate, backend, names),
-        # A located stack-scope finding names its component in the message.
-        message=_compile_optional(
-            policy, "message", policy.message, backend, names | {"component"}
-        ),
-    )
-
-
-def _compile_optional(
-    policy: Policy, what: str, source: Expression | None, backend: Backend, names: set[str]
-) -> Compiled | None:
-    return None if source is None else _compile(policy, what, source, backend, names)
-
-
-def _compile(
-    policy: Policy, what: str, source: Expression, backend: Backend, names: set[str]
-) -> Compiled:
     try:
-        return Compiled(what, source, backend.compile(source.source, names))
+        return CompiledPolicy(policy, backend.compile(source))
     except CelCompileError as exc:
-        raise PolicyError(
-            f"{policy.id}: {what}: {exc.message}", source.position(exc.line, exc.column)
-        ) from None
+        where = policy.expression(exc.part).position(exc.line, exc.column)
+        raise PolicyError(f"{policy.id}: {exc.part}: {exc.message}", where) from None
 
 
 def with_params(

@@ -22,13 +22,15 @@ from stackpolicy.report import Report, exit_code, sorted_errors
 from stackpolicy.resources import bundled_policies
 
 
-def build_report(paths: Sequence[Path], policy_paths: Sequence[Path]) -> Report:
+def build_report(
+    paths: Sequence[Path], policy_paths: Sequence[Path], engine: str = "auto"
+) -> Report:
     """Load the stack and the policies, evaluate, and gather everything found.
 
     A stack that does not load is not evaluated (its rules would judge half a
     stack); a policy that does not load is left out and the others still run.
     """
-    backend = cel.backend()
+    backend = cel.backend(engine)
     loaded = load_stack(paths)
     library = load_policies(policy_paths or [bundled_policies()], backend)
     errors: list[StackpolicyError] = [*loaded.errors, *library.errors]
@@ -55,8 +57,9 @@ def run(
     output: Path | None,
     fail_on: str,
     options: FormatOptions,
+    engine: str = "auto",
 ) -> int:
-    report = build_report(paths, policy_paths)
+    report = build_report(paths, policy_paths, engine)
     emit(report, fmt, output, options)
     return exit_code(report, fail_on)
 

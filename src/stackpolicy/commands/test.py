@@ -13,8 +13,8 @@ from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
 from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, sorted_errors
 
 
-def run(paths: Sequence[Path], require_cases: bool, quiet: bool) -> int:
-    report = run_suite(paths, cel.backend())
+def run(paths: Sequence[Path], require_cases: bool, quiet: bool, engine: str = "auto") -> int:
+    report = run_suite(paths, cel.backend(engine))
     for error in sorted_errors(report.errors):
         click.echo(str(error), err=True)
     click.echo(render(report, require_cases, quiet), nl=False)

@@ -1,0 +1,148 @@
+"""The one place that touches a CEL library.
+
+The engine hands each policy's expressions to `Backend.compile` (getting a
+`PolicyProgram`), binds the stack once with `Backend.bind` (getting a
+`Binding`), then asks the binding to evaluate one part of one policy
+(`match`, `assert`, `locate`, `message`) for one subject: a component's
+index in the stack, or None for the stack itself. The binding owns the
+policy's `variables`, `params` and the `component` variable. Every failure
+is a `CelCompileError` (with a 1-based position inside the part's source)
+or a `CelEvalError`, with the same wording on every backend.
+
+Two backends speak one dialect (docs/cel-dialect.md): `cel-expr`, Google's
+cel-cpp through cel-expr-python, and `celpy`, the pure-Python cel-python.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any, Protocol
+
+from stackpolicy.errors import UsageError
+from stackpolicy.location import Location
+
+ITERATION_BUDGET = 9_999
+"""Comprehension steps (all, exists, exists_one, map, filter) one evaluation may take."""
+
+BUDGET_MESSAGE = (
+    f"evaluation exceeded the iteration budget ({ITERATION_BUDGET} comprehension steps); "
+    "a rule must not walk the whole stack: look components up through stack.by_name, "
+    "stack.by_kind or component.referrers, or make it a component-scope rule"
+)
+
+PARTS = ("match", "assert", "locate", "message")
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """One policy's CEL, as the backend compiles it."""
+
+    key: str
+    """Names the policy in `Backend.bind`'s params (its id)."""
+    scope: str
+    """`component`: `component` is bound in every part; `stack`: only in `message`."""
+    variables: tuple[tuple[str, str], ...]
+    parts: Mapping[str, str]
+
+
+class CelCompileError(Exception):
+    def __init__(self, part: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.part = part
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class CelEvalError(Exception):
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(message)
+        self.part = part
+        self.message = message
+
+
+class PolicyProgram(Protocol):
+    source: PolicySource
+
+
+class Binding(Protocol):
+    def evaluate(self, program: PolicyProgram, part: str, subject: int | None) -> Any:
+        """The part's value as plain Python (bool, int, float, str, list, dict, None)."""
+        ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def compile(self, source: PolicySource) -> PolicyProgram: ...
+
+    def bind(
+        self,
+        stack: Mapping[str, Any],
+        components: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Mapping[str, Any]],
+    ) -> Binding:
+        """Bind the stack (`components` are the items of stack["components"])
+        and every policy's params, by key, once for the whole run."""
+        ...
+
+
+def names_for(scope: str, part: str) -> set[str]:
+    """The variables a part may use."""
+    names = {"stack", "params", "variables"}
+    if scope == "component" or part == "message":
+        names.add("component")
+    return names
+
+
+BACKENDS = {
+    "cel-expr": "stackpolicy.cel.cel_expr_backend",
+    "celpy": "stackpolicy.cel.celpy_backend",
+}
+
+
+class BackendUnavailable(UsageError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, Location("<command line>"))
+
+
+ENGINE_VARIABLE = "STACKPOLICY_ENGINE"
+
+
+def backend(name: str = "auto") -> Backend:
+    """The named backend. `auto` is $STACKPOLICY_ENGINE when set, else cel-expr
+    where it is installed, else celpy."""
+    if name == "auto" and os.environ.get(ENGINE_VARIABLE, "auto") != "auto":
+        name = os.environ[ENGINE_VARIABLE]
+    if name == "auto":
+        try:
+            return backend("cel-expr")
+        except BackendUnavailable:
+            return backend("celpy")
+    if name not in BACKENDS:
+        raise BackendUnavailable(f"unknown CEL engine {name!r} (choose from {', '.join(BACKENDS)})")
+    try:
+        module = import_module(BACKENDS[name])
+    except ImportError as exc:
+        raise BackendUnavailable(f"CEL backend {name!r} is not installed ({exc})") from None
+    made: Backend = module.make()
+    return made
+
+
+# Error wording shared by the backends, so findings and errors match exactly.
+
+
+def undeclared(
+    part: str, name: str, names: Collection[str], line: int, column: int
+) -> CelCompileError:
+    allowed = ", ".join(sorted(names))
+    return CelCompileError(
+        part, f"undeclared reference to {name!r} (expressions see {allowed})", line, column
+    )
+
+
+def missing_key(key: str) -> str:
+    return f"no such key: {key!r} (test optional fields with has())"
