@@ -16,6 +16,7 @@ from stackpolicy.builtin import references
 from stackpolicy.cel import Backend, Binding, CelEvalError
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
+from stackpolicy.heap import frozen_heap
 from stackpolicy.location import Location
 from stackpolicy.manifest import Component, Stack
 from stackpolicy.policy import CompiledPolicy, Policy
@@ -32,17 +33,23 @@ def stack_data(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Plain data for CEL: the stack with its indexes, and each component.
 
     Each component is its fields as written, plus `layer`, empty defaults for
-    `labels` and the list references, and `referrers`: for every reference
-    field, the names of the components that reference this one through it.
+    `labels` and the list references, `referrers`: for every reference field,
+    the names of the components that reference this one through it, and
+    `referrer_layers`: the layers those components are in (so "is this store
+    read by inference?" is one lookup, not a walk over its readers).
     """
     components = [_component_data(c) for c in stack.components]
     by_name = {c.name: data for c, data in zip(stack.components, components, strict=True)}
+    layers_of: dict[str, set[str]] = {}
     for component in stack.components:
         for field in REFERENCE_FIELDS:
             value = component.data.get(field)
             for target in value if isinstance(value, list) else [value] if value else []:
                 if target in by_name:
                     by_name[target]["referrers"][field].append(component.name)
+                    layers_of.setdefault(target, set()).add(component.layer)
+    for name, layers in layers_of.items():
+        by_name[name]["referrer_layers"] = [layer for layer in LAYERS if layer in layers]
     by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_LAYER}
     by_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in LAYERS}
     for component, data in zip(stack.components, components, strict=True):
@@ -66,6 +73,7 @@ def _component_data(component: Component) -> dict[str, Any]:
     for field in LIST_REFERENCES:
         data.setdefault(field, [])
     data["referrers"] = {field: [] for field in REFERENCE_FIELDS}
+    data["referrer_layers"] = []
     return data
 
 
@@ -75,11 +83,13 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
     A policy that fails at run time is reported as an error and evaluation
     goes on with the next one.
     """
-    plain_stack, plain_components = stack_data(stack)
-    params = {c.policy.id: dict(c.policy.params) for c in policies}
+    with frozen_heap():
+        plain_stack, plain_components = stack_data(stack)
+        params = {c.policy.id: dict(c.policy.params) for c in policies}
+        binding = backend.bind(plain_stack, plain_components, params)
     context = _Context(
         stack,
-        backend.bind(plain_stack, plain_components, params),
+        binding,
         {c.name: c for c in stack.components},
         _by_kind(stack.components),
         {c: i for i, c in enumerate(stack.components)},

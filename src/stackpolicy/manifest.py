@@ -37,7 +37,7 @@ class Component:
     def field_location(self, *field: str | int) -> Location:
         """A field of this component, or the component itself if the field is absent."""
         path = (*self.key, *field)
-        return self.document.spans.get(path) or self.location
+        return self.document.span(path) or self.location
 
 
 @dataclass(frozen=True)

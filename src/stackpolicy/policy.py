@@ -179,7 +179,7 @@ def read_policy_file(path: Path) -> list[Policy | StackpolicyError]:
 def _policy_index(error: StackpolicyError, doc: Document) -> int | None:
     """Which policy an error is inside, or None if it is about the file."""
     for index in range(len(doc.data.get("policies") or [])):
-        span = doc.spans.get(("policies", index))
+        span = doc.span(("policies", index))
         at = (error.location.line, error.location.column)
         if span and (span.line, span.column) <= at < (span.end_line, span.end_column):
             return index
@@ -195,9 +195,7 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
         if source is None:
             return None
         where = doc.locate(full)
-        return Expression(
-            str(source), where, scalar_segments(lines, where, doc.node_styles.get(full))
-        )
+        return Expression(str(source), where, scalar_segments(lines, where, doc.style(full)))
 
     def optional(name: str) -> Expression | None:
         return expr(name) if name in raw else None

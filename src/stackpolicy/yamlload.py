@@ -10,9 +10,6 @@ nesting depth are bounded so a hostile file fails fast with a located error.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stackpolicy.errors import YamlError
+from stackpolicy.heap import frozen_heap
 from stackpolicy.location import Location
 
 try:  # libyaml composes ~5x faster than the pure-Python loader.
@@ -45,27 +43,41 @@ _SCALARS = {
 }
 
 
+Span = tuple[int, int, int, int]
+"""1-based (line, column, end line, end column); made into a Location only when asked."""
+
+
 @dataclass(frozen=True)
 class Document:
     """One YAML document: its data and the span of every value and key in it."""
 
     path: str
     data: Any
-    spans: dict[PathKey, Location] = field(repr=False)
-    key_spans: dict[PathKey, Location] = field(repr=False)
-    node_styles: dict[PathKey, str | None] = field(repr=False)
+    spans: dict[PathKey, Span] = field(repr=False)
+    key_spans: dict[PathKey, Span] = field(repr=False)
+    styles: dict[PathKey, str] = field(repr=False)
+    """The style of every scalar that is not plain: quoted, `|` or `>`."""
+
+    def span(self, key: PathKey) -> Location | None:
+        """The span of the value at exactly `key`, if there is one."""
+        span = self.spans.get(key)
+        return None if span is None else Location(self.path, *span)
 
     def locate(self, key: PathKey) -> Location:
         """The span of the value at `key`, or of its nearest located ancestor."""
         for end in range(len(key), -1, -1):
             span = self.spans.get(key[:end])
             if span is not None:
-                return span
+                return Location(self.path, *span)
         return Location(self.path)
 
     def locate_key(self, key: PathKey) -> Location:
         """The span of the mapping key that holds `key`, else of its value."""
-        return self.key_spans.get(key) or self.locate(key)
+        span = self.key_spans.get(key)
+        return Location(self.path, *span) if span else self.locate(key)
+
+    def style(self, key: PathKey) -> str | None:
+        return self.styles.get(key)
 
 
 Segment = tuple[int, int, int]
@@ -109,9 +121,9 @@ def _block_segments(lines: list[str], where: Location, style: str) -> tuple[Segm
     return tuple(segments) or ((where.line, where.column, 0),)
 
 
-def span(path: str, node: Node) -> Location:
+def span(node: Node) -> Span:
     start, end = node.start_mark, node.end_mark
-    return Location(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
 def read_text(path: Path, display: str) -> str:
@@ -129,22 +141,9 @@ def read_text(path: Path, display: str) -> str:
         ) from None
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building millions of small objects makes the cyclic GC rescan the heap
-    again and again; nothing made here is cyclic, so pause it meanwhile."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_documents(text: str, display: str) -> list[Document]:
     """Compose every document in `text`; `display` names the file in positions."""
-    with _gc_paused():
+    with frozen_heap():
         try:
             nodes = list(yaml.compose_all(text, Loader=_Loader))
         except yaml.MarkedYAMLError as exc:
@@ -186,9 +185,9 @@ class _Builder:
 
     def __init__(self, display: str) -> None:
         self.display = display
-        self.spans: dict[PathKey, Location] = {}
-        self.key_spans: dict[PathKey, Location] = {}
-        self.styles: dict[PathKey, str | None] = {}
+        self.spans: dict[PathKey, Span] = {}
+        self.key_spans: dict[PathKey, Span] = {}
+        self.styles: dict[PathKey, str] = {}
         # Aliased nodes are built once and shared; `sizes` counts their nodes.
         self.built: dict[int, tuple[Any, int]] = {}
         self.in_progress: set[int] = set()
@@ -199,7 +198,7 @@ class _Builder:
         return Document(self.display, data, self.spans, self.key_spans, self.styles)
 
     def error(self, message: str, node: Node) -> YamlError:
-        return YamlError(message, span(self.display, node))
+        return YamlError(message, Location(self.display, *span(node)))
 
     def build(self, node: Node, key: PathKey) -> tuple[Any, int]:
         ident = id(node)
@@ -209,9 +208,10 @@ class _Builder:
             raise self.error("recursive YAML alias", node)
         if len(key) > MAX_DEPTH:
             raise self.error(f"YAML nested deeper than {MAX_DEPTH} levels", node)
-        self.spans[key] = span(self.display, node)
+        self.spans[key] = span(node)
         if isinstance(node, ScalarNode):
-            self.styles[key] = node.style
+            if node.style:
+                self.styles[key] = node.style
             return self.scalar(node), 1
         self.in_progress.add(ident)
         result: tuple[Any, int]
@@ -261,11 +261,11 @@ class _Builder:
             name = self.key(key_node)
             child = (*key, name)
             if name in result:
-                first = self.key_spans[child]
+                first_line = self.key_spans[child][0]
                 raise self.error(
-                    f"duplicate key {name!r} (first defined at line {first.line})", key_node
+                    f"duplicate key {name!r} (first defined at line {first_line})", key_node
                 )
-            self.key_spans[child] = span(self.display, key_node)
+            self.key_spans[child] = span(key_node)
             result[name], child_size = self.build(value_node, child)
             size += child_size
         return result, size
