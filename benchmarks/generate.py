@@ -36,8 +36,13 @@ def team(rng: random.Random, t: int) -> Iterator[dict[str, Any]]:
     p = f"t{t}"
 
     def c(name: str, kind: str, **fields: Any) -> dict[str, Any]:
-        component = {"name": f"{p}-{name}", "kind": kind, "owner": owner,
-                     "environment": "production", **fields}
+        component = {
+            "name": f"{p}-{name}",
+            "kind": kind,
+            "owner": owner,
+            "environment": "production",
+            **fields,
+        }
         if rng.random() < 0.03:
             del component["owner"]  # nobody owns it
         if kind in VENDORS and "vendor" not in fields:
@@ -46,8 +51,13 @@ def team(rng: random.Random, t: int) -> Iterator[dict[str, Any]]:
 
     yield c("events", "stream", pii=rng.random() < 0.2)
     yield c("raw", "dataset", reads_from=[f"{p}-events"])
-    yield c("etl", "pipeline", reads_from=[f"{p}-events"], writes_to=["shared-features"],
-            orchestrated_by=f"{p}-dag")
+    yield c(
+        "etl",
+        "pipeline",
+        reads_from=[f"{p}-events"],
+        writes_to=["shared-features"],
+        orchestrated_by=f"{p}-dag",
+    )
     if rng.random() < 0.9:
         yield c("etl-quality", "data-quality-check", targets=[f"{p}-etl"])
     if rng.random() < 0.02:  # a team that runs its own feature store
@@ -55,18 +65,41 @@ def team(rng: random.Random, t: int) -> Iterator[dict[str, Any]]:
     yield c("embedder", "embedding-model", vendor="sentence-transformers")
     yield c("training-data", "dataset", reads_from=[f"{p}-raw"])
     yield c("cluster", "training-cluster", managed=True)
-    yield c("train", "training-job", runs_on=f"{p}-cluster", orchestrated_by=f"{p}-dag",
-            datasets=[f"{p}-training-data"], reads_from=["shared-features"])
+    yield c(
+        "train",
+        "training-job",
+        runs_on=f"{p}-cluster",
+        orchestrated_by=f"{p}-dag",
+        datasets=[f"{p}-training-data"],
+        reads_from=["shared-features"],
+    )
     lineage = {"trained_by": f"{p}-train"} if rng.random() < 0.92 else {}
     yield c("model", "model", version=f"1.{t}.0", **lineage)
     yield c("model-prev", "model", environment="staging", version=f"1.{t - 1}.0")
     dangling = [f"{p}-cache"] if rng.random() < 0.05 else []
-    yield c("api", "inference-service", model=f"{p}-model", rollback_to=f"{p}-model-prev",
-            reads_from=[f"{p}-events"], depends_on=["shared-features", *dangling])
-    yield c("batch", "batch-inference-job", model=f"{p}-model", orchestrated_by=f"{p}-dag",
-            reads_from=[f"{p}-training-data"])
-    yield c("chat", "inference-service", llm=True, model=f"{p}-model",
-            rollback_to=f"{p}-model-prev", depends_on=["shared-features", "shared-vectors"])
+    yield c(
+        "api",
+        "inference-service",
+        model=f"{p}-model",
+        rollback_to=f"{p}-model-prev",
+        reads_from=[f"{p}-events"],
+        depends_on=["shared-features", *dangling],
+    )
+    yield c(
+        "batch",
+        "batch-inference-job",
+        model=f"{p}-model",
+        orchestrated_by=f"{p}-dag",
+        reads_from=[f"{p}-training-data"],
+    )
+    yield c(
+        "chat",
+        "inference-service",
+        llm=True,
+        model=f"{p}-model",
+        rollback_to=f"{p}-model-prev",
+        depends_on=["shared-features", "shared-vectors"],
+    )
     yield c("dag", "workflow", orchestrated_by="shared-airflow")
     if rng.random() < 0.9:
         yield c("api-monitor", "monitor", targets=[f"{p}-api", f"{p}-batch", f"{p}-chat"])
@@ -84,13 +117,31 @@ def team(rng: random.Random, t: int) -> Iterator[dict[str, Any]]:
 def stack(size: int, seed: int = 7) -> dict[str, Any]:
     rng = random.Random(seed)
     shared = [
-        {"name": "shared-airflow", "kind": "orchestrator", "owner": "platform", "vendor": "airflow"},
-        {"name": "shared-warehouse", "kind": "warehouse", "owner": "platform",
-         "vendor": "snowflake"},
-        {"name": "shared-vectors", "kind": "vector-store", "owner": "platform",
-         "vendor": "pgvector", "depends_on": ["t0-embedder"]},
-        {"name": "shared-features", "kind": "feature-store", "owner": "platform",
-         "vendor": "feast"},
+        {
+            "name": "shared-airflow",
+            "kind": "orchestrator",
+            "owner": "platform",
+            "vendor": "airflow",
+        },
+        {
+            "name": "shared-warehouse",
+            "kind": "warehouse",
+            "owner": "platform",
+            "vendor": "snowflake",
+        },
+        {
+            "name": "shared-vectors",
+            "kind": "vector-store",
+            "owner": "platform",
+            "vendor": "pgvector",
+            "depends_on": ["t0-embedder"],
+        },
+        {
+            "name": "shared-features",
+            "kind": "feature-store",
+            "owner": "platform",
+            "vendor": "feast",
+        },
     ]
     components = list(shared)
     t = 0

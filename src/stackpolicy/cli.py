@@ -85,6 +85,11 @@ def main() -> None:
     help="SARIF automationDetails.id, to tell several uploads in one repository apart.",
 )
 @_ENGINE
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="Print the time of each phase and the number of CEL evaluations on stderr.",
+)
 def check(
     paths: tuple[Path, ...],
     policy_paths: tuple[Path, ...],
@@ -94,6 +99,7 @@ def check(
     base_dir: Path | None,
     sarif_category: str,
     engine: str,
+    stats: bool,
 ) -> None:
     """Check the stack manifest(s) at PATHS against the policies.
 
@@ -103,7 +109,9 @@ def check(
     from stackpolicy.commands import check as command
 
     options = FormatOptions(base_dir=base_dir, sarif_category=sarif_category)
-    _exit_with(lambda: command.run(paths, policy_paths, fmt, output, fail_on, options, engine))
+    _exit_with(
+        lambda: command.run(paths, policy_paths, fmt, output, fail_on, options, engine, stats)
+    )
 
 
 @main.command()

@@ -27,6 +27,8 @@ from stackpolicy.vocabulary import KIND_LAYER, LAYERS, LIST_REFERENCES, REFERENC
 class Evaluation:
     findings: tuple[Finding, ...]
     errors: tuple[StackpolicyError, ...]
+    evaluations: int = 0
+    """How many CEL evaluations the run took (for --stats and the benchmark)."""
 
 
 def stack_data(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -96,12 +98,14 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
     )
     findings: list[Finding] = references(stack)
     errors: list[StackpolicyError] = []
+    evaluations = 0
     for compiled in policies:
         run = _Run(compiled, context)
         run.run()
         findings.extend(run.findings)
         errors.extend(run.errors())
-    return Evaluation(tuple(findings), tuple(errors))
+        evaluations += run.evaluations
+    return Evaluation(tuple(findings), tuple(errors), evaluations)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class _Run:
         self.context = context
         self.findings: list[Finding] = []
         self.failures: list[tuple[str, _Failure]] = []
+        self.evaluations = 0
 
     def run(self) -> None:
         if self.policy.scope == "component":
@@ -217,6 +222,7 @@ class _Run:
         return result
 
     def _evaluate(self, part: str, subject: int | None) -> Any:
+        self.evaluations += 1
         try:
             return self.context.binding.evaluate(self.compiled.program, part, subject)
         except CelEvalError as exc:

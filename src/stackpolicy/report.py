@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import Finding, at_least
-from stackpolicy.policy import Policy
+
+if TYPE_CHECKING:
+    from stackpolicy.policy import Policy
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -22,6 +25,11 @@ class Report:
     components: int
     evaluated: bool = True
     """False when the stack did not load, so no policy ran."""
+    evaluations: int = 0
+    engine: str = ""
+    """The CEL backend that ran the policies."""
+    timings: tuple[tuple[str, float], ...] = ()
+    """Seconds per phase (load, compile, evaluate), for --stats."""
 
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "note": 0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,15 +31,21 @@ def build_report(
     A stack that does not load is not evaluated (its rules would judge half a
     stack); a policy that does not load is left out and the others still run.
     """
+    clock = _Clock()
     backend = cel.backend(engine)
     loaded = load_stack(paths)
+    clock.lap("load")
     library = load_policies(policy_paths or [bundled_policies()], backend)
+    clock.lap("compile")
     errors: list[StackpolicyError] = [*loaded.errors, *library.errors]
     findings: tuple[Finding, ...] = ()
+    evaluations = 0
     if not loaded.errors:
         result = evaluate(loaded.stack, library.policies, backend)
         findings = result.findings
         errors.extend(result.errors)
+        evaluations = result.evaluations
+    clock.lap("evaluate")
     policies = (*BUILTINS, *(c.policy for c in library.policies))
     return Report(
         findings=findings,
@@ -47,6 +54,28 @@ def build_report(
         files=loaded.stack.files,
         components=len(loaded.stack.components),
         evaluated=not loaded.errors,
+        evaluations=evaluations,
+        engine=backend.name,
+        timings=tuple(clock.laps),
+    )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: list[tuple[str, float]] = []
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self._last))
+        self._last = now
+
+
+def stats_line(report: Report) -> str:
+    phases = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in report.timings)
+    return (
+        f"stackpolicy: engine {report.engine}: {report.components} components, "
+        f"{len(report.policies)} policies, {report.evaluations} evaluations; {phases}"
     )
 
 
@@ -58,9 +87,12 @@ def run(
     fail_on: str,
     options: FormatOptions,
     engine: str = "auto",
+    stats: bool = False,
 ) -> int:
     report = build_report(paths, policy_paths, engine)
     emit(report, fmt, output, options)
+    if stats:
+        click.echo(stats_line(report), err=True)
     return exit_code(report, fail_on)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from stackpolicy.report import Report
+if TYPE_CHECKING:  # the CLI imports this module for FORMATS; keep it light
+    from stackpolicy.report import Report
 
 FORMATS = {
     "text": "stackpolicy.output.text",
