@@ -96,7 +96,7 @@ def test_stack_scope_locates_components(write: Write) -> None:
         """\
     scope: stack
     assert: size(stack.by_kind['inference-service']) <= 1
-    locate: stack.by_kind['inference-service'].map(c, c.name)
+    locate: stack.by_kind['inference-service']
     message: component.name + ' is one of ' + string(size(stack.by_kind['inference-service']))
 """,
     )
@@ -196,9 +196,9 @@ def test_indexes(write: Write) -> None:
     write("stack.yaml", STACK)
     data, components = stack_data(load_stack([Path("stack.yaml")]).stack)
     assert list(data["by_name"]) == ["svc", "bare-svc", "mon", "llm"]
-    assert [c["name"] for c in data["by_kind"]["inference-service"]] == ["svc", "bare-svc"]
+    assert data["by_kind"]["inference-service"] == ["svc", "bare-svc"]
     assert data["by_kind"]["vector-store"] == []
-    assert [c["name"] for c in data["by_layer"]["observability"]] == ["mon"]
+    assert data["by_layer"]["observability"] == ["mon"]
     assert data["by_name"]["svc"]["referrers"]["targets"] == ["mon"]
     assert data["by_name"]["llm"]["referrers"]["model"] == ["svc"]
     assert components[1]["labels"] == {} and components[1]["depends_on"] == []

@@ -52,11 +52,13 @@ def stack_data(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                     layers_of.setdefault(target, set()).add(component.layer)
     for name, layers in layers_of.items():
         by_name[name]["referrer_layers"] = [layer for layer in LAYERS if layer in layers]
-    by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_LAYER}
-    by_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in LAYERS}
-    for component, data in zip(stack.components, components, strict=True):
-        by_kind.setdefault(component.kind, []).append(data)
-        by_layer[component.layer].append(data)
+    # The indexes hold names: each component is converted to CEL once, in
+    # `components` and `by_name`, not once per index it appears in.
+    by_kind: dict[str, list[str]] = {kind: [] for kind in KIND_LAYER}
+    by_layer: dict[str, list[str]] = {layer: [] for layer in LAYERS}
+    for component in stack.components:
+        by_kind.setdefault(component.kind, []).append(component.name)
+        by_layer[component.layer].append(component.name)
     stack_map = {
         "name": stack.name or "",
         "org": stack.org or "",
