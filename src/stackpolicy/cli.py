@@ -41,24 +41,49 @@ def main() -> None:
     """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest."""
 
 
+def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
+    """PATHS, policies, configuration and engine: what every checking command takes."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=_EXISTING),
+        click.option(
+            "--policies",
+            "-p",
+            "policy_paths",
+            multiple=True,
+            type=_EXISTING,
+            help="Policy file or directory (repeatable); replaces the configured sources. "
+            "Default: the bundled library.",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Configuration file. Default: the nearest .stackpolicy.yaml above the "
+            "working directory.",
+        ),
+        click.option("--no-config", is_flag=True, help="Ignore any .stackpolicy.yaml."),
+        click.option(
+            "--changed",
+            is_flag=True,
+            help="PATHS are the files a commit changed (as pre-commit passes them): with a "
+            "configured stack, check all of it and report findings in these files and of "
+            "stack-wide policies.",
+        ),
+        _ENGINE,
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=_EXISTING)
-@click.option(
-    "--policies",
-    "-p",
-    "policy_paths",
-    multiple=True,
-    type=_EXISTING,
-    help="Policy file or directory (repeatable). Default: the bundled library.",
-)
+@_stack_options
 @click.option(
     "--format",
     "-f",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    help="Output format (default: the config's, else text).",
 )
 @click.option(
     "--output",
@@ -69,9 +94,13 @@ def main() -> None:
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "note"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
+    help="Lowest severity that makes the exit code 1 (default: the config's, else error).",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Report only findings that are not in this baseline (stackpolicy baseline).",
 )
 @click.option(
     "--base-dir",
@@ -80,11 +109,14 @@ def main() -> None:
 )
 @click.option(
     "--sarif-category",
-    default="stackpolicy/",
-    show_default=True,
-    help="SARIF automationDetails.id, to tell several uploads in one repository apart.",
+    help="SARIF automationDetails.id, to tell several uploads in one repository apart "
+    "(default: the config's, else stackpolicy/).",
 )
-@_ENGINE
+@click.option(
+    "--sarif-include-waived",
+    is_flag=True,
+    help="Emit waived findings in SARIF as suppressed results (GitHub ignores them).",
+)
 @click.option(
     "--stats",
     is_flag=True,
@@ -93,29 +125,77 @@ def main() -> None:
 def check(
     paths: tuple[Path, ...],
     policy_paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    base_dir: Path | None,
-    sarif_category: str,
+    config_path: Path | None,
+    no_config: bool,
+    changed: bool,
     engine: str,
+    fmt: str | None,
+    output: Path | None,
+    fail_on: str | None,
+    baseline_path: Path | None,
+    base_dir: Path | None,
+    sarif_category: str | None,
+    sarif_include_waived: bool,
     stats: bool,
 ) -> None:
-    """Check the stack manifest(s) at PATHS against the policies.
+    """Check the stack at PATHS (default: the configured stack) against the policies.
 
     Exit 0 when nothing reaches --fail-on, 1 when something does, 2 on an
-    input or policy error.
+    input, configuration or policy error.
     """
     from stackpolicy.commands import check as command
 
-    options = FormatOptions(base_dir=base_dir, sarif_category=sarif_category)
-    _exit_with(
-        lambda: command.run(paths, policy_paths, fmt, output, fail_on, options, engine, stats)
+    request = command.Request(
+        paths=paths,
+        policy_paths=policy_paths,
+        config=config_path,
+        no_config=no_config,
+        engine=engine,
+        baseline=baseline_path,
+        changed=changed,
     )
+    options = FormatOptions(
+        base_dir=base_dir, sarif_category=sarif_category, include_waived=sarif_include_waived
+    )
+    _exit_with(lambda: command.run(request, fmt, output, fail_on, options, stats))
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=_EXISTING)
+@_stack_options
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=".stackpolicy-baseline.json",
+    show_default=True,
+    help="Where to write the baseline (atomically).",
+)
+def baseline(
+    paths: tuple[Path, ...],
+    policy_paths: tuple[Path, ...],
+    config_path: Path | None,
+    no_config: bool,
+    changed: bool,
+    engine: str,
+    output: Path,
+) -> None:
+    """Record the current findings, so that `check --baseline` reports only new ones."""
+    from stackpolicy.commands import baseline as command
+    from stackpolicy.commands.check import Request
+
+    request = Request(
+        paths=paths,
+        policy_paths=policy_paths,
+        config=config_path,
+        no_config=no_config,
+        engine=engine,
+        changed=changed,
+    )
+    _exit_with(lambda: command.run(request, output))
+
+
+@main.command()
+@_stack_options
 @click.option(
     "--format",
     "-f",
@@ -125,11 +205,21 @@ def check(
     show_default=True,
     help="Output format.",
 )
-def validate(paths: tuple[Path, ...], fmt: str) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    policy_paths: tuple[Path, ...],
+    config_path: Path | None,
+    no_config: bool,
+    changed: bool,
+    engine: str,
+    fmt: str,
+) -> None:
     """Check only the manifest's schema and references (no policies)."""
     from stackpolicy.commands import validate as command
+    from stackpolicy.commands.check import Request
 
-    _exit_with(lambda: command.run(paths, fmt))
+    request = Request(paths=paths, config=config_path, no_config=no_config, changed=changed)
+    _exit_with(lambda: command.run(request, fmt))
 
 
 @main.command()
@@ -148,9 +238,8 @@ def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool, engine: str)
     fails, 2 when a test or policy cannot be loaded or run.
     """
     from stackpolicy.commands import test as command
-    from stackpolicy.resources import bundled_policies
 
-    _exit_with(lambda: command.run(paths or (bundled_policies(),), require_cases, quiet, engine))
+    _exit_with(lambda: command.run(_library(paths), require_cases, quiet, engine))
 
 
 _POLICIES = click.option(

@@ -33,5 +33,9 @@ class PolicyError(StackpolicyError):
     """A policy that does not load, compile or evaluate."""
 
 
+class ConfigError(StackpolicyError):
+    """A configuration, waiver or baseline file that cannot be used."""
+
+
 class UsageError(StackpolicyError):
     """A command line that asks for something that cannot be done."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stackpolicy.location import Location
+
+if TYPE_CHECKING:
+    from stackpolicy.waivers import Waiver
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
 
@@ -22,6 +26,8 @@ class Finding:
     """Tells apart several findings of one policy on one component (e.g. which
     reference dangles); part of the SARIF fingerprint, so it must not hold a
     line number."""
+    waiver: Waiver | None = None
+    """The waiver that accepts this finding, if one does."""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

@@ -28,6 +28,12 @@ class Report:
     evaluations: int = 0
     engine: str = ""
     """The CEL backend that ran the policies."""
+    waived: tuple[Finding, ...] = ()
+    """Findings a waiver accepts: listed, never failing the run."""
+    baselined: int = 0
+    """Findings left out because the baseline has them."""
+    baseline_gone: int = 0
+    """Baselined findings that no longer occur."""
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (load, compile, evaluate), for --stats."""
 

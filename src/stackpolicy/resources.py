@@ -31,6 +31,8 @@ SCHEMA_FILES = {
     "manifest": "stack-manifest.schema.json",
     "policy": "policy.schema.json",
     "policy-test": "policy-test.schema.json",
+    "config": "config.schema.json",
+    "waivers": "waivers.schema.json",
 }
 
 

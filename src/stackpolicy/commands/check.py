@@ -6,56 +6,139 @@ import dataclasses
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import click
 
-from stackpolicy import cel
+from stackpolicy import baseline, cel
 from stackpolicy.builtin import BUILTINS
+from stackpolicy.config import Config, find_config, load_config
 from stackpolicy.engine import evaluate
-from stackpolicy.errors import StackpolicyError
+from stackpolicy.errors import StackpolicyError, UsageError
 from stackpolicy.fileio import write_atomic
 from stackpolicy.findings import Finding
-from stackpolicy.manifest import load_stack
+from stackpolicy.location import Location
+from stackpolicy.manifest import LoadedStack, load_stack
 from stackpolicy.output import FormatOptions, formatter
 from stackpolicy.policy import load_policies
 from stackpolicy.report import Report, exit_code, sorted_errors
-from stackpolicy.resources import bundled_policies
+from stackpolicy.resources import display_path
+from stackpolicy.sources import policy_sources
+from stackpolicy.tuning import retune_builtin_findings, tune
+from stackpolicy.waivers import WAIVER_RULES, apply_waivers, load_waivers
 
 
-def build_report(
-    paths: Sequence[Path], policy_paths: Sequence[Path], engine: str = "auto"
-) -> Report:
-    """Load the stack and the policies, evaluate, and gather everything found.
+@dataclass(frozen=True)
+class Request:
+    """What the command line asked for; None means "from the config, else the default"."""
+
+    paths: tuple[Path, ...] = ()
+    policy_paths: tuple[Path, ...] = ()
+    config: Path | None = None
+    no_config: bool = False
+    engine: str = "auto"
+    baseline: Path | None = None
+    changed: bool = False
+    """PATHS are the files a commit changed (pre-commit): see `select_changed`."""
+    today: date | None = None
+
+
+def read_config(request: Request) -> Config:
+    if request.no_config:
+        return load_config(None)
+    return load_config(request.config or find_config())
+
+
+def stack_paths(request: Request, config: Config) -> list[Path]:
+    if config.stack and (request.changed or not request.paths):
+        return config.stack_paths()
+    if request.paths:
+        return list(request.paths)
+    raise UsageError(
+        "no stack to check: give PATHS, or list the stack's files under `stack:` in "
+        ".stackpolicy.yaml",
+        Location("<command line>"),
+    )
+
+
+def build_report(request: Request, config: Config) -> Report:
+    """Load, tune, evaluate, then apply waivers and the baseline.
 
     A stack that does not load is not evaluated (its rules would judge half a
     stack); a policy that does not load is left out and the others still run.
     """
     clock = _Clock()
-    backend = cel.backend(engine)
-    loaded = load_stack(paths)
-    clock.lap("load")
-    library = load_policies(policy_paths or [bundled_policies()], backend)
+    try:
+        backend = cel.backend(request.engine)
+        loaded = load_stack(stack_paths(request, config))
+        clock.lap("load")
+        library = load_policies(policy_sources(config, request.policy_paths), backend)
+        tuned = tune(library.policies, BUILTINS, config.rules)
+        waivers = load_waivers(config)
+        baseline_path = request.baseline or config.baseline
+        known = baseline.read(baseline_path) if baseline_path else None
+    except StackpolicyError as exc:  # a config error still gives a (failed) report
+        return Report((), (exc,), BUILTINS, (), 0, evaluated=False)
     clock.lap("compile")
+    waiver_rules = WAIVER_RULES if waivers else ()
+    policies = (*tuned.builtins, *waiver_rules, *(c.policy for c in tuned.policies))
     errors: list[StackpolicyError] = [*loaded.errors, *library.errors]
-    findings: tuple[Finding, ...] = ()
-    evaluations = 0
-    if not loaded.errors:
-        result = evaluate(loaded.stack, library.policies, backend)
-        findings = result.findings
-        errors.extend(result.errors)
-        evaluations = result.evaluations
+    if loaded.errors:
+        return _report(loaded, (), (), errors, policies, clock)
+    result = evaluate(loaded.stack, tuned.policies, backend)
+    errors.extend(result.errors)
     clock.lap("evaluate")
-    policies = (*BUILTINS, *(c.policy for c in library.policies))
+    findings = retune_builtin_findings(result.findings, BUILTINS, tuned.builtins)
+    today = request.today or date.today()
+    waived = apply_waivers(findings, waivers, today, config.waiver_warning_days)
+    active: Sequence[Finding] = (*waived.active, *waived.problems)
+    counts = (0, 0)
+    if known is not None:
+        outcome = baseline.apply(active, known)
+        active, counts = outcome.new, (outcome.baselined, outcome.gone)
+    kept, kept_waived = active, waived.waived
+    if request.changed:
+        scopes = {p.id: p.scope for p in policies}
+        kept = select_changed(active, request.paths, scopes)
+        kept_waived = tuple(select_changed(waived.waived, request.paths, scopes))
+    return dataclasses.replace(
+        _report(loaded, kept, kept_waived, errors, policies, clock),
+        evaluations=result.evaluations,
+        engine=backend.name,
+        baselined=counts[0],
+        baseline_gone=counts[1],
+    )
+
+
+def select_changed(
+    findings: Sequence[Finding], changed: Sequence[Path], scopes: dict[str, str]
+) -> tuple[Finding, ...]:
+    """What a pre-commit run shows: findings in the changed files, and every
+    finding of a stack-scope policy ("one vector store" is about all files)."""
+    files = {display_path(path) for path in changed}
+    return tuple(
+        f for f in findings if f.location.path in files or scopes.get(f.policy_id) == "stack"
+    )
+
+
+def _report(
+    loaded: LoadedStack,
+    findings: Sequence[Finding],
+    waived: Sequence[Finding],
+    errors: Sequence[StackpolicyError],
+    policies: Sequence[object],
+    clock: _Clock,
+) -> Report:
     return Report(
-        findings=findings,
+        findings=tuple(findings),
         errors=tuple(errors),
-        policies=policies,
+        policies=tuple(policies),  # type: ignore[arg-type]
         files=loaded.stack.files,
         components=len(loaded.stack.components),
         evaluated=not loaded.errors,
-        evaluations=evaluations,
-        engine=backend.name,
+        waived=tuple(waived),
         timings=tuple(clock.laps),
     )
 
@@ -80,20 +163,21 @@ def stats_line(report: Report) -> str:
 
 
 def run(
-    paths: Sequence[Path],
-    policy_paths: Sequence[Path],
-    fmt: str,
+    request: Request,
+    fmt: str | None,
     output: Path | None,
-    fail_on: str,
+    fail_on: str | None,
     options: FormatOptions,
-    engine: str = "auto",
     stats: bool = False,
 ) -> int:
-    report = build_report(paths, policy_paths, engine)
-    emit(report, fmt, output, options)
+    config = read_config(request)
+    report = build_report(request, config)
+    category = options.sarif_category or config.sarif_category or "stackpolicy/"
+    options = dataclasses.replace(options, sarif_category=category)
+    emit(report, fmt or config.format or "text", output, options)
     if stats:
         click.echo(stats_line(report), err=True)
-    return exit_code(report, fail_on)
+    return exit_code(report, fail_on or config.fail_on or "error")
 
 
 def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 from stackpolicy.builtin import BUILTINS, references
-from stackpolicy.commands.check import emit
+from stackpolicy.commands.check import Request, emit, read_config, select_changed, stack_paths
 from stackpolicy.manifest import load_stack
 from stackpolicy.output import FormatOptions
 from stackpolicy.report import Report, exit_code
 
 
-def run(paths: Sequence[Path], fmt: str) -> int:
-    loaded = load_stack(paths)
+def run(request: Request, fmt: str) -> int:
+    config = read_config(request)
+    loaded = load_stack(stack_paths(request, config))
     findings = () if loaded.errors else tuple(references(loaded.stack))
+    if request.changed:
+        findings = select_changed(findings, request.paths, {})
     report = Report(
         findings=findings,
         errors=loaded.errors,

@@ -27,7 +27,9 @@ class FormatOptions:
     color: bool = False
     base_dir: Path | None = None
     """URIs in SARIF and GitHub annotations are relative to this (default: the git root)."""
-    sarif_category: str = "stackpolicy/"
+    sarif_category: str | None = None
+    include_waived: bool = False
+    """SARIF: emit waived findings as results with suppressions (GitHub ignores those)."""
 
 
 @dataclass(frozen=True)

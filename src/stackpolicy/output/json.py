@@ -26,9 +26,15 @@ def render(report: Report, options: FormatOptions) -> Rendered:
             "policies": len(report.policies),
             "findings": len(report.findings),
             **counts,
+            "waived": len(report.waived),
+            "baselined": report.baselined,
+            "baseline_gone": report.baseline_gone,
             "problems": len(report.errors),
         },
-        "findings": [_finding(f) for f in sorted(report.findings, key=lambda f: f.sort_key())],
+        "findings": [
+            _finding(f)
+            for f in sorted((*report.findings, *report.waived), key=lambda f: f.sort_key())
+        ],
         "problems": [_problem(e) for e in sorted_errors(report.errors)],
     }
     return Rendered(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -36,6 +42,16 @@ def render(report: Report, options: FormatOptions) -> Rendered:
 
 def _finding(finding: Finding) -> dict[str, Any]:
     loc = finding.location
+    waiver = finding.waiver
+    waived = None
+    if waiver is not None:
+        waived = {
+            "reason": waiver.reason,
+            "owner": waiver.owner,
+            "expires": waiver.expires.isoformat(),
+            "file": waiver.location.path,
+            "line": waiver.location.line,
+        }
     return {
         "policy_id": finding.policy_id,
         "severity": finding.severity,
@@ -48,6 +64,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "start_column": loc.column,
         "end_line": loc.end_line or loc.line,
         "end_column": loc.end_column or loc.column,
+        "waived": waived,
     }
 
 

@@ -68,7 +68,8 @@ def to_json(value: Any) -> Any:
 def render(report: Report, options: FormatOptions) -> Rendered:
     policies = list(report.policies)
     index = {policy.id: i for i, policy in enumerate(policies)}
-    findings, dropped = _within_limit(report.findings)
+    shown = (*report.findings, *(report.waived if options.include_waived else ()))
+    findings, dropped = _within_limit(shown)
     notifications = [_error_notification(e, options) for e in sorted_errors(report.errors)]
     notices: tuple[str, ...] = ()
     if dropped:
@@ -81,7 +82,9 @@ def render(report: Report, options: FormatOptions) -> Rendered:
     run = node(
         om.Run,
         tool=node(om.Tool, driver=_driver(policies)),
-        automation_details=node(om.RunAutomationDetails, id=options.sarif_category),
+        automation_details=node(
+            om.RunAutomationDetails, id=options.sarif_category or "stackpolicy/"
+        ),
         column_kind="unicodeCodePoints",
         invocations=[
             node(
@@ -97,10 +100,11 @@ def render(report: Report, options: FormatOptions) -> Rendered:
 
 
 def _within_limit(findings: tuple[Finding, ...]) -> tuple[list[Finding], int]:
+    """Sorted, and cut to GitHub's limit keeping the most severe (active before waived)."""
     ordered = sorted(findings, key=lambda f: f.sort_key())
     if len(ordered) <= MAX_RESULTS:
         return ordered, 0
-    by_severity = sorted(ordered, key=lambda f: -SEVERITY_RANK[f.severity])
+    by_severity = sorted(ordered, key=lambda f: (f.waiver is not None, -SEVERITY_RANK[f.severity]))
     kept = sorted(by_severity[:MAX_RESULTS], key=lambda f: f.sort_key())
     return kept, len(ordered) - MAX_RESULTS
 
@@ -183,9 +187,18 @@ def _results(
                     FINGERPRINT: identity,
                     "primaryLocationLineHash": f"{identity[:16]}:{seen[identity]}",
                 },
+                suppressions=_suppressions(finding),
             )
         )
     return results
+
+
+def _suppressions(finding: Finding) -> list[om.Suppression] | None:
+    waiver = finding.waiver
+    if waiver is None:
+        return None
+    justification = f"{waiver.reason} (owner {waiver.owner}, expires {waiver.expires})"
+    return [node(om.Suppression, kind="external", status="accepted", justification=justification)]
 
 
 def _fingerprint(finding: Finding, uri: str) -> str:

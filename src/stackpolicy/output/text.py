@@ -42,6 +42,16 @@ def summary(report: Report) -> str:
         f"{head} in {report.components} {_plural('component', report.components)}"
         f" from {files} {_plural('file', files)}, {policies} {_plural('policy', policies)} checked"
     )
+    if report.waived:
+        text += f"; {len(report.waived)} waived"
+    if report.baselined:
+        text += f"; {report.baselined} in the baseline"
+    if report.baseline_gone:
+        n = report.baseline_gone
+        text += (
+            f"; {n} baselined {_plural('finding', n)} no longer "
+            f"{'occurs' if n == 1 else 'occur'}: shrink the baseline"
+        )
     if report.errors:
         n = len(report.errors)
         text += f"; {n} {_plural('problem', n)} stopped part of the check (see above)"

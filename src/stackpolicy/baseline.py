@@ -1,0 +1,82 @@
+"""Baselines: adopt stackpolicy on a large existing stack without fixing
+everything first. A baseline records the current findings by policy id,
+component, file and key (never by line, so edits do not invalidate it);
+`check --baseline` then reports only findings that are not in it, and counts
+the baselined findings that have gone away, so the baseline can shrink.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackpolicy.errors import ConfigError
+from stackpolicy.findings import Finding
+from stackpolicy.location import Location
+from stackpolicy.output.paths import relative_uri
+from stackpolicy.resources import display_path
+
+FORMAT_VERSION = 1
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    new: tuple[Finding, ...]
+    baselined: int
+    gone: int
+    """Baselined findings that no longer occur."""
+
+
+def key(finding: Finding) -> Key:
+    """Policy, component, file relative to the repository root, and key."""
+    uri = relative_uri(finding.location.path, None)
+    return (finding.policy_id, finding.component or "", uri, finding.key)
+
+
+def render(findings: Sequence[Finding]) -> str:
+    entries = sorted(key(f) for f in findings)
+    document = {
+        "version": FORMAT_VERSION,
+        "findings": [
+            {"policy": p, "component": c or None, "file": f, "key": k} for p, c, f, k in entries
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def read(path: Path) -> Counter[Key]:
+    where = Location(display_path(path))
+    try:
+        document: Any = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("version") != FORMAT_VERSION:
+            raise ConfigError(f"unsupported baseline version {document.get('version')!r}", where)
+        return Counter(
+            (e["policy"], e["component"] or "", e["file"], e.get("key", ""))
+            for e in document["findings"]
+        )
+    except (
+        OSError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        AttributeError,
+        KeyError,
+        TypeError,
+    ) as exc:
+        raise ConfigError(f"not a stackpolicy baseline: {exc}", where) from None
+
+
+def apply(findings: Sequence[Finding], baseline: Counter[Key]) -> Outcome:
+    remaining = Counter(baseline)
+    new = []
+    for finding in findings:
+        k = key(finding)
+        if remaining[k] > 0:
+            remaining[k] -= 1
+        else:
+            new.append(finding)
+    return Outcome(tuple(new), len(findings) - len(new), sum(remaining.values()))

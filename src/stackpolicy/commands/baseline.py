@@ -1,0 +1,23 @@
+"""`stackpolicy baseline`: record today's findings so that only new ones fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from stackpolicy import baseline
+from stackpolicy.commands.check import Request, build_report, read_config
+from stackpolicy.fileio import write_atomic
+from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+
+
+def run(request: Request, output: Path) -> int:
+    report = build_report(request, read_config(request))
+    for error in sorted_errors(report.errors):
+        click.echo(str(error), err=True)
+    if report.errors:
+        return EXIT_ERROR  # a baseline of a half-checked stack would hide findings
+    write_atomic(output, baseline.render(report.findings))
+    click.echo(f"{output}: {len(report.findings)} findings recorded", err=True)
+    return EXIT_OK

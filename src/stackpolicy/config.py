@@ -1,0 +1,154 @@
+"""`.stackpolicy.yaml`: where the stack and the policies are, how the library
+is tuned, waivers, and defaults for the command line.
+
+Found by walking up from the working directory (like pre-commit or ruff), or
+named with `--config`. Paths in it are relative to the file itself.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from stackpolicy.errors import ConfigError
+from stackpolicy.location import Location
+from stackpolicy.resources import display_path
+from stackpolicy.schemacheck import schema_errors
+from stackpolicy.yamlload import Document, load_file
+
+CONFIG_NAME = ".stackpolicy.yaml"
+
+
+@dataclass(frozen=True)
+class RuleTuning:
+    pattern: str
+    enabled: bool | None
+    severity: str | None
+    params: Mapping[str, Any]
+    document: Document
+    """To place errors at the line of the rule or the param."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    """None when no configuration file was found: everything is a default."""
+    document: Document | None = None
+    stack: tuple[str, ...] = ()
+    bundled: bool = True
+    policy_paths: tuple[Path, ...] = ()
+    packages: tuple[tuple[str, Location], ...] = ()
+    rules: tuple[RuleTuning, ...] = ()
+    fail_on: str | None = None
+    format: str | None = None
+    sarif_category: str | None = None
+    waiver_warning_days: int = 14
+    baseline: Path | None = None
+    waiver_sources: tuple[tuple[Document, tuple[str | int, ...]], ...] = ()
+    """(document, key of its `waivers` list) for the config and the waivers file."""
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def stack_paths(self) -> list[Path]:
+        """The `stack:` entries as paths; globs are expanded, in sorted order."""
+        found: list[Path] = []
+        for index, entry in enumerate(self.stack):
+            if glob.has_magic(entry):
+                matches = sorted(glob.glob(str(self.base / entry), recursive=True))
+                found.extend(Path(m) for m in matches)
+                continue
+            path = self.base / entry
+            if not path.exists():
+                assert self.document is not None
+                raise ConfigError(
+                    f"stack entry {entry!r} does not exist", self.document.locate(("stack", index))
+                )
+            found.append(path)
+        return found
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest `.stackpolicy.yaml` at or above `start` (the working directory)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a configuration file; None gives the defaults."""
+    if path is None:
+        return Config(path=None)
+    display = display_path(path)
+    documents = load_file(path, display)
+    if not documents:
+        return Config(path=path)
+    doc = documents[0]
+    if not isinstance(doc.data, dict):
+        raise ConfigError("expected a mapping", doc.locate(()))
+    errors = schema_errors(doc, "config", ConfigError)
+    if errors:
+        raise errors[0]
+    data = doc.data
+    base = path.parent
+    policies = data.get("policies") or {}
+    sources: list[tuple[Document, tuple[str | int, ...]]] = []
+    if "waivers" in data:
+        sources.append((doc, ("waivers",)))
+    if "waivers_file" in data:
+        sources.append(_waivers_file(base / data["waivers_file"], doc))
+    return Config(
+        path=path,
+        document=doc,
+        stack=tuple(data.get("stack") or ()),
+        bundled=policies.get("bundled", True),
+        policy_paths=tuple(
+            _existing(base / entry, doc, ("policies", "paths", i))
+            for i, entry in enumerate(policies.get("paths") or ())
+        ),
+        packages=tuple(
+            (name, doc.locate(("policies", "packages", i)))
+            for i, name in enumerate(policies.get("packages") or ())
+        ),
+        rules=tuple(
+            RuleTuning(
+                pattern=pattern,
+                enabled=tuning.get("enabled"),
+                severity=tuning.get("severity"),
+                params=MappingProxyType(dict(tuning.get("params") or {})),
+                document=doc,
+            )
+            for pattern, tuning in (data.get("rules") or {}).items()
+        ),
+        fail_on=data.get("fail_on"),
+        format=data.get("format"),
+        sarif_category=data.get("sarif_category"),
+        waiver_warning_days=data.get("waiver_warning_days", 14),
+        baseline=base / data["baseline"] if "baseline" in data else None,
+        waiver_sources=tuple(sources),
+    )
+
+
+def _existing(path: Path, doc: Document, key: tuple[str | int, ...]) -> Path:
+    if not path.exists():
+        raise ConfigError(f"no such file or directory: {display_path(path)}", doc.locate(key))
+    return path
+
+
+def _waivers_file(path: Path, config: Document) -> tuple[Document, tuple[str | int, ...]]:
+    _existing(path, config, ("waivers_file",))
+    documents = load_file(path, display_path(path))
+    if len(documents) != 1 or not isinstance(documents[0].data, dict):
+        raise ConfigError("expected a mapping with a `waivers:` list", Location(display_path(path)))
+    errors = schema_errors(documents[0], "waivers", ConfigError)
+    if errors:
+        raise errors[0]
+    return documents[0], ("waivers",)
