@@ -80,7 +80,7 @@ def build_report(request: Request, config: Config) -> Report:
         baseline_path = request.baseline or config.baseline
         known = baseline.read(baseline_path) if baseline_path else None
     except StackpolicyError as exc:  # a config error still gives a (failed) report
-        return Report((), (exc,), BUILTINS, (), 0, evaluated=False)
+        return failed_report(exc)
     clock.lap("compile")
     waiver_rules = WAIVER_RULES if waivers else ()
     policies = (*tuned.builtins, *waiver_rules, *(c.policy for c in tuned.policies))
@@ -110,6 +110,11 @@ def build_report(request: Request, config: Config) -> Report:
         baselined=counts[0],
         baseline_gone=counts[1],
     )
+
+
+def failed_report(error: StackpolicyError) -> Report:
+    """The report of a run that could not start, so SARIF still says why."""
+    return Report((), (error,), BUILTINS, (), 0, evaluated=False)
 
 
 def select_changed(
@@ -170,8 +175,12 @@ def run(
     options: FormatOptions,
     stats: bool = False,
 ) -> int:
-    config = read_config(request)
-    report = build_report(request, config)
+    try:
+        config = read_config(request)
+    except StackpolicyError as exc:
+        config, report = load_config(None), failed_report(exc)
+    else:
+        report = build_report(request, config)
     category = options.sarif_category or config.sarif_category or "stackpolicy/"
     options = dataclasses.replace(options, sarif_category=category)
     emit(report, fmt or config.format or "text", output, options)

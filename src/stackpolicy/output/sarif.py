@@ -198,7 +198,7 @@ def _suppressions(finding: Finding) -> list[om.Suppression] | None:
     if waiver is None:
         return None
     justification = f"{waiver.reason} (owner {waiver.owner}, expires {waiver.expires})"
-    return [node(om.Suppression, kind="external", status="accepted", justification=justification)]
+    return [node(om.Suppression, kind="external", justification=justification)]
 
 
 def _fingerprint(finding: Finding, uri: str) -> str:
