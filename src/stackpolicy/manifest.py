@@ -76,12 +76,13 @@ def manifest_files(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
     return found
 
 
-def load_stack(paths: Sequence[Path]) -> LoadedStack:
+def load_stack(paths: Sequence[Path], *, lenient: bool = False) -> LoadedStack:
     """Read every manifest under `paths` and merge them into one stack.
 
     In a directory, YAML documents that are not stackpolicy manifests are
     skipped, so a stack can live beside other configuration; a file named
-    explicitly must be a manifest.
+    explicitly must be a manifest, unless `lenient` (pre-commit passes every
+    changed YAML file), which also accepts finding no manifest at all.
     """
     errors: list[StackpolicyError] = []
     documents: list[Document] = []
@@ -93,14 +94,14 @@ def load_stack(paths: Sequence[Path]) -> LoadedStack:
             errors.append(exc)
             continue
         manifests = [doc for doc in loaded if _is_manifest(doc)]
-        if explicit and not manifests:
+        if explicit and not manifests and not lenient:
             errors.append(_not_a_manifest(loaded, display))
         for doc in manifests:
             doc_errors = schema_errors(doc, "manifest", ManifestError)
             errors.extend(doc_errors)
             if not doc_errors:
                 documents.append(doc)
-    if not documents and not errors:
+    if not documents and not errors and not lenient:
         where = Location(display_path(paths[0])) if paths else Location("<none>")
         errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
     return _merge([(doc, ()) for doc in documents], errors)

@@ -72,7 +72,10 @@ def build_report(request: Request, config: Config) -> Report:
     clock = _Clock()
     try:
         backend = cel.backend(request.engine)
-        loaded = load_stack(stack_paths(request, config))
+        # pre-commit passes every changed YAML file; without a configured stack,
+        # those that are not manifests are simply not part of it.
+        lenient = request.changed and not config.stack
+        loaded = load_stack(stack_paths(request, config), lenient=lenient)
         clock.lap("load")
         library = load_policies(policy_sources(config, request.policy_paths), backend)
         tuned = tune(library.policies, BUILTINS, config.rules)
@@ -85,7 +88,7 @@ def build_report(request: Request, config: Config) -> Report:
     waiver_rules = WAIVER_RULES if waivers else ()
     policies = (*tuned.builtins, *waiver_rules, *(c.policy for c in tuned.policies))
     errors: list[StackpolicyError] = [*loaded.errors, *library.errors]
-    if loaded.errors:
+    if loaded.errors or not loaded.stack.files:  # broken, or no manifest among the changes
         return _report(loaded, (), (), errors, policies, clock)
     result = evaluate(loaded.stack, tuned.policies, backend)
     errors.extend(result.errors)

@@ -11,7 +11,7 @@ from stackpolicy.report import Report, exit_code
 
 def run(request: Request, fmt: str) -> int:
     config = read_config(request)
-    loaded = load_stack(stack_paths(request, config))
+    loaded = load_stack(stack_paths(request, config), lenient=request.changed and not config.stack)
     findings = () if loaded.errors else tuple(references(loaded.stack))
     if request.changed:
         findings = select_changed(findings, request.paths, {})
