@@ -100,7 +100,7 @@ def test_hook_fails_on_a_violation_and_passes_after_the_fix(
 ) -> None:
     failed = try_repo(repo, pre_commit_home, "stackpolicy", "stack/ai.yaml")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "stack/ai.yaml:5:11: error DEMO-001 chatbot has no monitor" in failed.stdout
+    assert "stack/ai.yaml:5:12: error DEMO-001 chatbot has no monitor" in failed.stdout
     (repo / "stack" / "ai.yaml").write_text(FIXED)
     git(repo, "add", "-A")
     passed = try_repo(repo, pre_commit_home, "stackpolicy", "stack/ai.yaml")
@@ -115,8 +115,10 @@ def test_changing_another_file_does_not_report_this_ones_findings(
 
 
 def test_validate_hook(repo: Path, pre_commit_home: Path) -> None:
-    (repo / "stack" / "ai.yaml").write_text(VIOLATING + "    depends_on: [nowhere]\n")
+    (repo / "stack" / "ai.yaml").write_text(
+        VIOLATING + "  - {name: etl, kind: pipeline, owner: data, depends_on: [nowhere]}\n"
+    )
     git(repo, "add", "-A")
     result = try_repo(repo, pre_commit_home, "stackpolicy-validate", "stack/ai.yaml")
     assert result.returncode == 1
-    assert "SP-REF-001 chatbot (inference-service): depends_on 'nowhere'" in result.stdout
+    assert "SP-REF-001 etl (pipeline): depends_on 'nowhere' is not a component" in result.stdout
