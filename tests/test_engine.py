@@ -203,3 +203,15 @@ def test_indexes(write: Write) -> None:
     assert data["by_name"]["llm"]["referrers"]["model"] == ["svc"]
     assert components[1]["labels"] == {} and components[1]["depends_on"] == []
     assert components[0] is data["by_name"]["svc"]
+
+
+def test_long_dependency_chains_and_cycles_need_no_recursion(write: Write) -> None:
+    chain = "".join(
+        f"  - {{name: c{i}, kind: pipeline, depends_on: [c{i + 1}]}}\n" for i in range(3000)
+    )
+    stack = STACK_HEAD + chain + "  - {name: c3000, kind: pipeline, depends_on: [c0]}\n"
+    result = run(write, "    scope: stack\n    assert: 'true'\n", stack)
+    [cycle] = [f for f in result.findings if f.policy_id == "SP-REF-002"]
+    assert cycle.component == "c3000"
+    assert cycle.message.startswith("dependency cycle: c0 -> c1 -> c2")
+    assert cycle.location.line == 3005

@@ -62,6 +62,7 @@ def test_aliases_are_shared_not_copied() -> None:
         ("b: &b {x: 1}\na:\n  <<: *b\n", (3, 3), "merge keys"),
         ("? [a, b]\n: 1\n", (1, 3), "mapping keys must be plain strings"),
         ("a: &a [*a]\n", (1, 4), "recursive YAML alias"),
+        ("a: 9223372036854775808\n", (1, 4), "integer out of range"),
         ("a: " + "[" * 70 + "]" * 70 + "\n", (1, 68), "nested deeper than 64 levels"),
         ("a: " + "[" * 5000 + "]" * 5000 + "\n", (1, 1003), "maximum nesting depth"),
     ],

@@ -32,7 +32,28 @@ REFERENCES = Policy(
     location=Location("stackpolicy:builtin"),
 )
 
-BUILTINS = (REFERENCES,)
+CYCLES = Policy(
+    id="SP-REF-002",
+    title="Dependencies do not form a cycle",
+    description=(
+        "depends_on says what a component needs in order to run. A cycle (a needs b, b "
+        "needs a) means neither can be deployed, restarted or rolled back first, and any "
+        "rule that follows dependencies would never finish."
+    ),
+    remediation="Remove the depends_on entry that closes the cycle, or split the component.",
+    severity="error",
+    layer="governance",
+    scope="builtin",
+    tags=("references", "reliability"),
+    help_uri="https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#sp-ref-002",
+    location=Location("stackpolicy:builtin"),
+)
+
+BUILTINS = (REFERENCES, CYCLES)
+
+
+def builtin_findings(stack: Stack) -> list[Finding]:
+    return [*references(stack), *cycles(stack)]
 
 
 def references(stack: Stack) -> list[Finding]:
@@ -71,3 +92,49 @@ def _references(component: Component) -> Iterator[tuple[tuple[str | int, ...], s
     for field in SCALAR_REFERENCES:
         if field in data:
             yield (field,), data[field]
+
+
+def cycles(stack: Stack) -> list[Finding]:
+    """One finding per depends_on cycle, at the entry that closes it.
+
+    An iterative depth-first search (deep chains must not hit Python's
+    recursion limit), linear in components plus dependencies."""
+    by_name = {c.name: c for c in stack.components}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    findings = []
+    for root in stack.components:
+        if root.name in state:
+            continue
+        path: list[tuple[Component, Iterator[tuple[int, str]]]] = []
+        state[root.name] = 1
+        path.append((root, iter(enumerate(root.data.get("depends_on") or ()))))
+        while path:
+            component, edges = path[-1]
+            step = next(edges, None)
+            if step is None:
+                state[component.name] = 2
+                path.pop()
+                continue
+            index, target = step
+            if target == component.name or target not in by_name:
+                continue  # self and dangling references are SP-REF-001's
+            if state.get(target) == 1:
+                names = [c.name for c, _ in path]
+                loop = [*names[names.index(target) :], target]
+                findings.append(
+                    Finding(
+                        policy_id=CYCLES.id,
+                        severity=CYCLES.severity,
+                        message=f"dependency cycle: {' -> '.join(loop)}",
+                        location=component.field_location("depends_on", index),
+                        component=component.name,
+                        layer=component.layer,
+                        title=CYCLES.title,
+                        key=target,
+                    )
+                )
+            elif target not in state:
+                state[target] = 1
+                nxt = by_name[target]
+                path.append((nxt, iter(enumerate(nxt.data.get("depends_on") or ()))))
+    return findings

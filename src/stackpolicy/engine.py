@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stackpolicy.builtin import references
+from stackpolicy.builtin import builtin_findings
 from stackpolicy.cel import Backend, Binding, CelEvalError
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
@@ -98,7 +98,7 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
         _by_kind(stack.components),
         {c: i for i, c in enumerate(stack.components)},
     )
-    findings: list[Finding] = references(stack)
+    findings: list[Finding] = builtin_findings(stack)
     errors: list[StackpolicyError] = []
     evaluations = 0
     for compiled in policies:

@@ -7,6 +7,7 @@ editable install) keeps them at the repository root.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,9 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def display_path(path: Path) -> str:
-    """A path for output: relative to the working directory, bundled files by
-    their place in the library; never the absolute checkout path."""
+    """A path for output: relative to the working directory (`../` where it
+    must), bundled files by their place in the library; never absolute, so
+    reports do not leak where a checkout lives."""
     resolved = path.resolve()
     cwd = Path.cwd().resolve()
     if resolved.is_relative_to(cwd):
@@ -56,4 +58,7 @@ def display_path(path: Path) -> str:
     library = bundled_policies().resolve()
     if resolved.is_relative_to(library):
         return "stackpolicy:policies/" + resolved.relative_to(library).as_posix()
-    return path.as_posix()
+    try:
+        return Path(os.path.relpath(resolved, cwd)).as_posix()
+    except ValueError:  # another drive on Windows: there is no relative path
+        return path.as_posix()

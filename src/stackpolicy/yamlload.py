@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 PathKey = tuple[str | int, ...]
 
 MAX_DEPTH = 64
+_INT64 = (-(2**63), 2**63 - 1)
 MAX_ALIAS_NODES = 100_000
 
 _TAG = "tag:yaml.org,2002:"
@@ -240,7 +241,10 @@ class _Builder:
         construct = _SCALARS.get(node.tag)
         if construct is None:
             raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
-        return construct(node)
+        value = construct(node)
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            raise self.error("integer out of range: policies see 64-bit integers", node)
+        return value
 
     def sequence(self, node: SequenceNode, key: PathKey) -> tuple[list[Any], int]:
         if node.tag != _TAG + "seq":

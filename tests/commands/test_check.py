@@ -82,7 +82,7 @@ def test_custom_policies_replace_the_library(write: Write) -> None:
     exit_code, out, _ = check("s.yaml", "-p", "p", "--fail-on", "note")
     assert exit_code == 1
     assert out.splitlines()[0] == "s.yaml:5:12: note ORG-001 Warehouses are Snowflake"
-    assert "2 policies checked" in out  # ORG-001 and the built-in reference rule
+    assert "3 policies checked" in out  # ORG-001 and the two built-in reference rules
 
 
 def test_policy_error_exits_2_but_reports_other_findings(write: Write) -> None:

@@ -122,7 +122,7 @@ rules:
     assert [(f["policy_id"], f["component"], f["severity"]) for f in doc["findings"]] == [
         ("ORG-INF-001", "legacy-api", "note"),
     ]
-    assert doc["summary"]["policies"] == 2  # SP-REF-001 and ORG-INF-001
+    assert doc["summary"]["policies"] == 3  # SP-REF-001, SP-REF-002 and ORG-INF-001
 
 
 @pytest.mark.parametrize(

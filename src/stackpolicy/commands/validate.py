@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stackpolicy.builtin import BUILTINS, references
+from stackpolicy.builtin import BUILTINS, builtin_findings
 from stackpolicy.commands.check import Request, emit, read_config, select_changed, stack_paths
 from stackpolicy.manifest import load_stack
 from stackpolicy.output import FormatOptions
@@ -12,7 +12,7 @@ from stackpolicy.report import Report, exit_code
 def run(request: Request, fmt: str) -> int:
     config = read_config(request)
     loaded = load_stack(stack_paths(request, config), lenient=request.changed and not config.stack)
-    findings = () if loaded.errors else tuple(references(loaded.stack))
+    findings = () if loaded.errors else tuple(builtin_findings(loaded.stack))
     if request.changed:
         findings = select_changed(findings, request.paths, {})
     report = Report(
