@@ -143,3 +143,9 @@ def test_empty_directory_and_missing_path(write: Write) -> None:
     assert str(error) == "d:1:1: no stack manifest found (apiVersion: stackpolicy/v1)"
     with pytest.raises(UsageError):
         load_stack([Path("missing.yaml")])
+
+
+def test_odd_keys_are_quoted_in_messages(write: Write) -> None:
+    write("s.yaml", STACK_HEAD + '  - {name: a, kind: stream, labels: {"x\\ny": 5}}\n')
+    [error] = load_stack([Path("s.yaml")]).errors
+    assert str(error) == "s.yaml:5:46: components[0].labels['x\\ny']: expected string, got integer"

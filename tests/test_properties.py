@@ -104,7 +104,7 @@ def test_mutated_manifests_never_crash(tmp_path: Path, data: st.DataObject) -> N
     assert list(sarif_validator().iter_errors(log)) == []
     if result.exit_code == 2:  # an input error: one line each, no traceback
         assert "Traceback" not in result.stderr
-        assert all(line.count(":") >= 3 for line in result.stderr.splitlines())
+        assert all(line.count(":") >= 3 for line in result.stderr.splitlines()), result.stderr
 
 
 def cel_expressions() -> st.SearchStrategy[str]:

@@ -122,6 +122,12 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     is_flag=True,
     help="Print the time of each phase and the number of CEL evaluations on stderr.",
 )
+@click.option(
+    "--policy-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one policy may spend on the stack before it is stopped as an error "
+    "(default: the config's, else 60).",
+)
 def check(
     paths: tuple[Path, ...],
     policy_paths: tuple[Path, ...],
@@ -137,6 +143,7 @@ def check(
     sarif_category: str | None,
     sarif_include_waived: bool,
     stats: bool,
+    policy_timeout: float | None,
 ) -> None:
     """Check the stack at PATHS (default: the configured stack) against the policies.
 
@@ -153,6 +160,7 @@ def check(
         engine=engine,
         baseline=baseline_path,
         changed=changed,
+        policy_timeout=policy_timeout,
     )
     options = FormatOptions(
         base_dir=base_dir, sarif_category=sarif_category, include_waived=sarif_include_waived

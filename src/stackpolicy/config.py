@@ -48,6 +48,7 @@ class Config:
     sarif_category: str | None = None
     waiver_warning_days: int = 14
     baseline: Path | None = None
+    policy_timeout: float | None = None
     waiver_sources: tuple[tuple[Document, tuple[str | int, ...]], ...] = ()
     """(document, key of its `waivers` list) for the config and the waivers file."""
 
@@ -133,6 +134,7 @@ def load_config(path: Path | None) -> Config:
         sarif_category=data.get("sarif_category"),
         waiver_warning_days=data.get("waiver_warning_days", 14),
         baseline=base / data["baseline"] if "baseline" in data else None,
+        policy_timeout=data.get("policy_timeout"),
         waiver_sources=tuple(sources),
     )
 

@@ -8,6 +8,7 @@ scanning the stack for each component.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,11 +82,21 @@ def _component_data(component: Component) -> dict[str, Any]:
     return data
 
 
-def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend) -> Evaluation:
+DEFAULT_TIME_BUDGET = 60.0
+"""Seconds one policy may spend on a stack before it is stopped as an error."""
+
+
+def evaluate(
+    stack: Stack,
+    policies: Sequence[CompiledPolicy],
+    backend: Backend,
+    time_budget: float = DEFAULT_TIME_BUDGET,
+) -> Evaluation:
     """Every finding of the built-in rules and of `policies` on `stack`.
 
     A policy that fails at run time is reported as an error and evaluation
-    goes on with the next one.
+    goes on with the next one. Each evaluation is bounded by the CEL
+    iteration budget; each policy, in all, by `time_budget` seconds.
     """
     with frozen_heap():
         plain_stack, plain_components = stack_data(stack)
@@ -97,6 +108,7 @@ def evaluate(stack: Stack, policies: Sequence[CompiledPolicy], backend: Backend)
         {c.name: c for c in stack.components},
         _by_kind(stack.components),
         {c: i for i, c in enumerate(stack.components)},
+        time_budget,
     )
     findings: list[Finding] = builtin_findings(stack)
     errors: list[StackpolicyError] = []
@@ -117,6 +129,7 @@ class _Context:
     by_name: Mapping[str, Component]
     by_kind: Mapping[str, list[Component]]
     order: Mapping[Component, int]
+    time_budget: float
 
 
 class _Failure(Exception):
@@ -137,31 +150,50 @@ class _Run:
         self.context = context
         self.findings: list[Finding] = []
         self.failures: list[tuple[str, _Failure]] = []
+        self.timed_out: _Failure | None = None
         self.evaluations = 0
 
     def run(self) -> None:
-        if self.policy.scope == "component":
-            for component in self._candidates():
-                try:
-                    self._component(component)
-                except _Failure as failure:
-                    self.failures.append((component.name, failure))
-        else:
+        if self.policy.scope != "component":
             try:
                 self._stack()
             except _Failure as failure:
                 self.failures.append(("", failure))
+            return
+        deadline = time.monotonic() + self.context.time_budget
+        candidates = self._candidates()
+        for done, component in enumerate(candidates):
+            if time.monotonic() > deadline:
+                self.timed_out = self._out_of_time(done, len(candidates))
+                return
+            try:
+                self._component(component)
+            except _Failure as failure:
+                self.failures.append((component.name, failure))
+
+    def _out_of_time(self, done: int, total: int) -> _Failure:
+        budget = self.context.time_budget
+        return _Failure(
+            "assert",
+            f"stopped after {budget:g} s with {done} of {total} components evaluated "
+            "(the policy time budget, --policy-timeout)",
+        )
 
     def errors(self) -> list[StackpolicyError]:
-        """The first failure of the policy, with how many more there were."""
-        if not self.failures:
-            return []
-        subject, failure = self.failures[0]
-        on = f" on component {subject!r}" if subject else ""
-        more = len(self.failures) - 1
-        tail = f" (and {more} more component{'s' if more > 1 else ''})" if more else ""
-        where = self.policy.expression(failure.part).location
-        return [PolicyError(f"{self.policy.id}{on}: {failure.message}{tail}", where)]
+        """The first failure of the policy, with how many more there were, and
+        whether it ran out of time."""
+        errors: list[StackpolicyError] = []
+        if self.failures:
+            subject, failure = self.failures[0]
+            on = f" on component {subject!r}" if subject else ""
+            more = len(self.failures) - 1
+            tail = f" (and {more} more component{'s' if more > 1 else ''})" if more else ""
+            where = self.policy.expression(failure.part).location
+            errors.append(PolicyError(f"{self.policy.id}{on}: {failure.message}{tail}", where))
+        if self.timed_out is not None:
+            where = self.policy.expression(self.timed_out.part).location
+            errors.append(PolicyError(f"{self.policy.id}: {self.timed_out.message}", where))
+        return errors
 
     def _candidates(self) -> list[Component]:
         """The components a component-scope policy applies to, in stack order."""

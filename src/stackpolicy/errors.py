@@ -18,7 +18,9 @@ class StackpolicyError(Exception):
         self.location = location
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        """One line, always: a newline from the input cannot split an error."""
+        one_line = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.location}: {one_line}"
 
 
 class YamlError(StackpolicyError):

@@ -3,6 +3,7 @@ every error placed at the line of the offending key or value."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -14,6 +15,7 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.resources import schema
 from stackpolicy.yamlload import Document, PathKey
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _JSON_TYPES = {
     dict: "object",
     list: "array",
@@ -64,10 +66,14 @@ def schema_errors(
 
 
 def dotted(key: PathKey) -> str:
-    """`("components", 2, "owner")` -> `components[2].owner`."""
+    """`("components", 2, "owner")` -> `components[2].owner`; a key that is not
+    a plain name is quoted, so a message never carries a raw newline."""
     text = ""
     for part in key:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int) or not _NAME.match(part):
+            text += f"[{part!r}]"
+        else:
+            text += f".{part}" if text else part
     return text or "document"
 
 

@@ -10,6 +10,7 @@ nesting depth are bounded so a hostile file fails fast with a located error.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,22 @@ def span(node: Node) -> Span:
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
+def max_file_bytes() -> int:
+    """The largest YAML file read: 64 MiB (a 50,000-component stack is ~7 MB),
+    or $STACKPOLICY_MAX_FILE_MB."""
+    return int(float(os.environ.get("STACKPOLICY_MAX_FILE_MB", "64")) * 1024 * 1024)
+
+
 def read_text(path: Path, display: str) -> str:
-    """Read a file as UTF-8 (a BOM is allowed); bad bytes are a located error."""
+    """Read a file as UTF-8 (a BOM is allowed); bad bytes are a located error,
+    and so is a file too large to load safely."""
+    size, limit = path.stat().st_size, max_file_bytes()
+    if size > limit:
+        raise YamlError(
+            f"file is {size / 2**20:.0f} MiB, more than the {limit / 2**20:.0f} MiB stackpolicy "
+            "reads (set STACKPOLICY_MAX_FILE_MB to raise the limit)",
+            Location(display),
+        )
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")

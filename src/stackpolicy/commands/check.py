@@ -15,7 +15,7 @@ import click
 from stackpolicy import baseline, cel
 from stackpolicy.builtin import BUILTINS
 from stackpolicy.config import Config, find_config, load_config
-from stackpolicy.engine import evaluate
+from stackpolicy.engine import DEFAULT_TIME_BUDGET, evaluate
 from stackpolicy.errors import StackpolicyError, UsageError
 from stackpolicy.fileio import write_atomic
 from stackpolicy.findings import Finding
@@ -43,6 +43,7 @@ class Request:
     changed: bool = False
     """PATHS are the files a commit changed (pre-commit): see `select_changed`."""
     today: date | None = None
+    policy_timeout: float | None = None
 
 
 def read_config(request: Request) -> Config:
@@ -90,7 +91,8 @@ def build_report(request: Request, config: Config) -> Report:
     errors: list[StackpolicyError] = [*loaded.errors, *library.errors]
     if loaded.errors or not loaded.stack.files:  # broken, or no manifest among the changes
         return _report(loaded, (), (), errors, policies, clock)
-    result = evaluate(loaded.stack, tuned.policies, backend)
+    budget = request.policy_timeout or config.policy_timeout or DEFAULT_TIME_BUDGET
+    result = evaluate(loaded.stack, tuned.policies, backend, budget)
     errors.extend(result.errors)
     clock.lap("evaluate")
     findings = retune_builtin_findings(result.findings, BUILTINS, tuned.builtins)
