@@ -202,6 +202,48 @@ def baseline(
     _exit_with(lambda: command.run(request, output))
 
 
+@main.command(name="audit")
+@_stack_options
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    help="markdown includes a Mermaid picture (for PR comments); html is one self-contained page.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the audit to this file (atomically) instead of stdout.",
+)
+def audit_command(
+    paths: tuple[Path, ...],
+    policy_paths: tuple[Path, ...],
+    config_path: Path | None,
+    no_config: bool,
+    changed: bool,
+    engine: str,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Audit the stack by layer: what is there, what is missing or duplicated,
+    and the one or two layers that carry the most risk."""
+    from stackpolicy.commands import audit as command
+    from stackpolicy.commands.check import Request
+
+    request = Request(
+        paths=paths,
+        policy_paths=policy_paths,
+        config=config_path,
+        no_config=no_config,
+        engine=engine,
+    )
+    _exit_with(lambda: command.run(request, fmt, output))
+
+
 @main.command()
 @_stack_options
 @click.option(

@@ -1,0 +1,38 @@
+"""`stackpolicy audit`: the seven layers of the stack, duplication, and risk."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from stackpolicy.audit import audit
+from stackpolicy.commands.check import Request, build_report, read_config, stack_paths
+from stackpolicy.fileio import write_atomic
+from stackpolicy.manifest import load_stack
+from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+
+FORMATS = {
+    "text": "stackpolicy.output.audit_text",
+    "markdown": "stackpolicy.output.audit_markdown",
+    "json": "stackpolicy.output.audit_json",
+    "html": "stackpolicy.output.audit_html",
+}
+
+
+def run(request: Request, fmt: str, output: Path | None) -> int:
+    config = read_config(request)
+    report = build_report(request, config)
+    for error in sorted_errors(report.errors):
+        click.echo(str(error), err=True)
+    if not report.evaluated:
+        return EXIT_ERROR
+    # The report holds findings; the audit also needs the components themselves.
+    stack = load_stack(stack_paths(request, config)).stack
+    text = importlib.import_module(FORMATS[fmt]).render(audit(stack, report.findings))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    return EXIT_ERROR if report.errors else EXIT_OK
