@@ -149,3 +149,17 @@ def test_odd_keys_are_quoted_in_messages(write: Write) -> None:
     write("s.yaml", STACK_HEAD + '  - {name: a, kind: stream, labels: {"x\\ny": 5}}\n')
     [error] = load_stack([Path("s.yaml")]).errors
     assert str(error) == "s.yaml:5:46: components[0].labels['x\\ny']: expected string, got integer"
+
+
+def test_duplicate_names_across_files_name_both_places(write: Write) -> None:
+    write("a.yaml", STACK_HEAD + "  - {name: vectors, kind: vector-store}\n")
+    write(
+        "b.yaml",
+        "apiVersion: stackpolicy/v1\nkind: Stack\ncomponents:\n"
+        "  - {name: vectors, kind: vector-store}\n",
+    )
+    [error] = load_stack([Path("a.yaml"), Path("b.yaml")]).errors
+    assert (
+        str(error)
+        == "b.yaml:4:12: duplicate component name 'vectors' (first defined at a.yaml:5:12)"
+    )
