@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +14,9 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.output import FORMATS, FormatOptions
 from stackpolicy.resources import SCHEMA_FILES
 from stackpolicy.vocabulary import LAYERS
+
+if TYPE_CHECKING:
+    from stackpolicy.commands.check import Request
 
 _EXISTING = click.Path(exists=True, path_type=Path)
 _ENGINE = click.option(
@@ -76,6 +80,21 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def _request(stack: dict[str, Any], **more: Any) -> Request:
+    """The Request from _stack_options' values (and a command's own)."""
+    from stackpolicy.commands.check import Request  # imported when a command runs
+
+    return Request(
+        paths=stack["paths"],
+        policy_paths=stack["policy_paths"],
+        config=stack["config_path"],
+        no_config=stack["no_config"],
+        changed=stack["changed"],
+        engine=stack["engine"],
+        **more,
+    )
+
+
 @main.command()
 @_stack_options
 @click.option(
@@ -129,12 +148,6 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     "(default: the config's, else 60).",
 )
 def check(
-    paths: tuple[Path, ...],
-    policy_paths: tuple[Path, ...],
-    config_path: Path | None,
-    no_config: bool,
-    changed: bool,
-    engine: str,
     fmt: str | None,
     output: Path | None,
     fail_on: str | None,
@@ -144,6 +157,7 @@ def check(
     sarif_include_waived: bool,
     stats: bool,
     policy_timeout: float | None,
+    **stack: Any,
 ) -> None:
     """Check the stack at PATHS (default: the configured stack) against the policies.
 
@@ -152,16 +166,7 @@ def check(
     """
     from stackpolicy.commands import check as command
 
-    request = command.Request(
-        paths=paths,
-        policy_paths=policy_paths,
-        config=config_path,
-        no_config=no_config,
-        engine=engine,
-        baseline=baseline_path,
-        changed=changed,
-        policy_timeout=policy_timeout,
-    )
+    request = _request(stack, baseline=baseline_path, policy_timeout=policy_timeout)
     options = FormatOptions(
         base_dir=base_dir, sarif_category=sarif_category, include_waived=sarif_include_waived
     )
@@ -178,28 +183,11 @@ def check(
     show_default=True,
     help="Where to write the baseline (atomically).",
 )
-def baseline(
-    paths: tuple[Path, ...],
-    policy_paths: tuple[Path, ...],
-    config_path: Path | None,
-    no_config: bool,
-    changed: bool,
-    engine: str,
-    output: Path,
-) -> None:
+def baseline(output: Path, **stack: Any) -> None:
     """Record the current findings, so that `check --baseline` reports only new ones."""
     from stackpolicy.commands import baseline as command
-    from stackpolicy.commands.check import Request
 
-    request = Request(
-        paths=paths,
-        policy_paths=policy_paths,
-        config=config_path,
-        no_config=no_config,
-        engine=engine,
-        changed=changed,
-    )
-    _exit_with(lambda: command.run(request, output))
+    _exit_with(lambda: command.run(_request(stack), output))
 
 
 @main.command(name="audit")
@@ -219,29 +207,12 @@ def baseline(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the audit to this file (atomically) instead of stdout.",
 )
-def audit_command(
-    paths: tuple[Path, ...],
-    policy_paths: tuple[Path, ...],
-    config_path: Path | None,
-    no_config: bool,
-    changed: bool,
-    engine: str,
-    fmt: str,
-    output: Path | None,
-) -> None:
+def audit_command(fmt: str, output: Path | None, **stack: Any) -> None:
     """Audit the stack by layer: what is there, what is missing or duplicated,
     and the one or two layers that carry the most risk."""
     from stackpolicy.commands import audit as command
-    from stackpolicy.commands.check import Request
 
-    request = Request(
-        paths=paths,
-        policy_paths=policy_paths,
-        config=config_path,
-        no_config=no_config,
-        engine=engine,
-    )
-    _exit_with(lambda: command.run(request, fmt, output))
+    _exit_with(lambda: command.run(_request(stack), fmt, output))
 
 
 @main.command()
@@ -255,21 +226,11 @@ def audit_command(
     show_default=True,
     help="Output format.",
 )
-def validate(
-    paths: tuple[Path, ...],
-    policy_paths: tuple[Path, ...],
-    config_path: Path | None,
-    no_config: bool,
-    changed: bool,
-    engine: str,
-    fmt: str,
-) -> None:
+def validate(fmt: str, **stack: Any) -> None:
     """Check only the manifest's schema and references (no policies)."""
     from stackpolicy.commands import validate as command
-    from stackpolicy.commands.check import Request
 
-    request = Request(paths=paths, config=config_path, no_config=no_config, changed=changed)
-    _exit_with(lambda: command.run(request, fmt))
+    _exit_with(lambda: command.run(_request(stack), fmt))
 
 
 @main.command()
