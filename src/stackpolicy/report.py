@@ -9,6 +9,7 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import Finding, at_least
 
 if TYPE_CHECKING:
+    from stackpolicy.manifest import Stack
     from stackpolicy.policy import Policy
 
 EXIT_OK = 0
@@ -34,6 +35,8 @@ class Report:
     """Findings left out because the baseline has them."""
     baseline_gone: int = 0
     """Baselined findings that no longer occur."""
+    stack: Stack | None = None
+    """The stack that was checked, for commands that need more than findings (audit)."""
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (load, compile, evaluate), for --stats."""
 

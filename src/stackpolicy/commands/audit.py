@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from stackpolicy.audit import audit
-from stackpolicy.commands.check import Request, build_report, read_config, stack_paths
+from stackpolicy.commands.check import Request, build_report, read_config
 from stackpolicy.fileio import write_atomic
-from stackpolicy.manifest import load_stack
 from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
 
 FORMATS = {
@@ -26,11 +25,9 @@ def run(request: Request, fmt: str, output: Path | None) -> int:
     report = build_report(request, config)
     for error in sorted_errors(report.errors):
         click.echo(str(error), err=True)
-    if not report.evaluated:
+    if not report.evaluated or report.stack is None:
         return EXIT_ERROR
-    # The report holds findings; the audit also needs the components themselves.
-    stack = load_stack(stack_paths(request, config)).stack
-    text = importlib.import_module(FORMATS[fmt]).render(audit(stack, report.findings))
+    text = importlib.import_module(FORMATS[fmt]).render(audit(report.stack, report.findings))
     if output is None:
         click.echo(text, nl=False)
     else:

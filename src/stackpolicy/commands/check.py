@@ -150,6 +150,7 @@ def _report(
         evaluated=not loaded.errors,
         waived=tuple(waived),
         timings=tuple(clock.laps),
+        stack=loaded.stack,
     )
 
 
