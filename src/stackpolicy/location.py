@@ -17,9 +17,3 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
-
-    def shifted(self, line: int, column: int, width: int = 1) -> Location:
-        """A location `line`/`column` (1-based) inside a text that starts here."""
-        col = self.column + column - 1 if line == 1 else column
-        abs_line = self.line + line - 1
-        return Location(self.path, abs_line, col, abs_line, col + width)
