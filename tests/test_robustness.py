@@ -173,3 +173,11 @@ def test_paths_outside_the_working_directory_are_not_absolute(
     assert result.stderr.startswith("../repo/s.yaml:5:21: unknown kind 'gpu'")
     assert str(tmp_path) not in result.stderr + result.stdout
     assert str(ROOT) not in result.stderr + result.stdout
+
+
+def test_an_output_that_cannot_be_written_is_a_located_error(write: Write) -> None:
+    write("s.yaml", STACK_HEAD + "  - {name: x, kind: stream, owner: a}\n")
+    write("taken", "a file, not a directory\n")
+    result = invoke("check", "s.yaml", "--no-config", "-o", "taken/report.txt")
+    assert result.exit_code == 2
+    assert result.stderr == "taken/report.txt:1:1: cannot write: File exists\n"  # mkdir of taken/

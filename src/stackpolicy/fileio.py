@@ -6,9 +6,22 @@ import os
 import tempfile
 from pathlib import Path
 
+from stackpolicy.errors import UsageError
+from stackpolicy.location import Location
+from stackpolicy.resources import display_path
+
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
+    """Write to a temporary file beside `path`, then rename it into place.
+    A file that cannot be written is a usage error, not a traceback."""
+    try:
+        _write(path, text)
+    except OSError as exc:
+        where = Location(display_path(path))
+        raise UsageError(f"cannot write: {exc.strerror or exc}", where) from None
+
+
+def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -137,14 +137,17 @@ def max_file_bytes() -> int:
 def read_text(path: Path, display: str) -> str:
     """Read a file as UTF-8 (a BOM is allowed); bad bytes are a located error,
     and so is a file too large to load safely."""
-    size, limit = path.stat().st_size, max_file_bytes()
+    try:
+        size, limit = path.stat().st_size, max_file_bytes()
+        raw = path.read_bytes() if size <= limit else b""
+    except OSError as exc:
+        raise YamlError(f"cannot read: {exc.strerror or exc}", Location(display)) from None
     if size > limit:
         raise YamlError(
             f"file is {size / 2**20:.0f} MiB, more than the {limit / 2**20:.0f} MiB stackpolicy "
             "reads (set STACKPOLICY_MAX_FILE_MB to raise the limit)",
             Location(display),
         )
-    raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
