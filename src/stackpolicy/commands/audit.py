@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from stackpolicy.audit import audit
+from stackpolicy.commands import echo_errors
 from stackpolicy.commands.check import Request, build_report, read_config
 from stackpolicy.fileio import write_atomic
-from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+from stackpolicy.report import EXIT_ERROR, EXIT_OK
 
 FORMATS = {
     "text": "stackpolicy.output.audit_text",
@@ -23,8 +24,7 @@ FORMATS = {
 def run(request: Request, fmt: str, output: Path | None) -> int:
     config = read_config(request)
     report = build_report(request, config)
-    for error in sorted_errors(report.errors):
-        click.echo(str(error), err=True)
+    echo_errors(report.errors)
     if not report.evaluated or report.stack is None:
         return EXIT_ERROR
     text = importlib.import_module(FORMATS[fmt]).render(audit(report.stack, report.findings))

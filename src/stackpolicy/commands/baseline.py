@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 
 from stackpolicy import baseline
+from stackpolicy.commands import echo_errors
 from stackpolicy.commands.check import Request, build_report, read_config
 from stackpolicy.fileio import write_atomic
-from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+from stackpolicy.report import EXIT_ERROR, EXIT_OK
 
 
 def run(request: Request, output: Path) -> int:
     report = build_report(request, read_config(request))
-    for error in sorted_errors(report.errors):
-        click.echo(str(error), err=True)
+    echo_errors(report.errors)
     if report.errors:
         return EXIT_ERROR  # a baseline of a half-checked stack would hide findings
     write_atomic(output, baseline.render(report.findings))

@@ -14,6 +14,7 @@ import click
 
 from stackpolicy import baseline, cel
 from stackpolicy.builtin import BUILTINS
+from stackpolicy.commands import echo_errors
 from stackpolicy.config import Config, find_config, load_config
 from stackpolicy.engine import DEFAULT_TIME_BUDGET, evaluate
 from stackpolicy.errors import StackpolicyError, UsageError
@@ -23,7 +24,7 @@ from stackpolicy.location import Location
 from stackpolicy.manifest import LoadedStack, load_stack
 from stackpolicy.output import FormatOptions, formatter
 from stackpolicy.policy import load_policies
-from stackpolicy.report import Report, exit_code, sorted_errors
+from stackpolicy.report import Report, exit_code
 from stackpolicy.resources import display_path
 from stackpolicy.sources import policy_sources
 from stackpolicy.tuning import retune_builtin_findings, tune
@@ -197,8 +198,7 @@ def run(
 
 def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:
     """Problems go to stderr, one line each; the report to stdout or `output`."""
-    for error in sorted_errors(report.errors):
-        click.echo(str(error), err=True)
+    echo_errors(report.errors)
     render = formatter(fmt)
     if output is None:
         # click drops the colour when stdout is not a terminal; NO_COLOR drops it always.

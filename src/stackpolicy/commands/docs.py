@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
+from stackpolicy.commands import echo_errors
 from stackpolicy.fileio import write_atomic
 from stackpolicy.library import load_library
 from stackpolicy.reference import markdown
-from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+from stackpolicy.report import EXIT_ERROR, EXIT_OK
 
 
 def run(paths: Sequence[Path], output: Path | None) -> int:
     library = load_library(paths)
-    for error in sorted_errors(library.errors):
-        click.echo(str(error), err=True)
+    echo_errors(library.errors)
     text = markdown(library)
     if output is None:
         click.echo(text, nl=False)

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
+from stackpolicy.commands import echo_errors
 from stackpolicy.library import load_library
-from stackpolicy.report import EXIT_ERROR, EXIT_OK, sorted_errors
+from stackpolicy.report import EXIT_ERROR, EXIT_OK
 
 
 def run(paths: Sequence[Path], layer: str | None, fmt: str) -> int:
     library = load_library(paths)
-    for error in sorted_errors(library.errors):
-        click.echo(str(error), err=True)
+    echo_errors(library.errors)
     policies = [e.policy for e in library.entries if layer is None or e.policy.layer == layer]
     if fmt == "json":
         rows = [

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 
 from stackpolicy import cel
+from stackpolicy.commands import echo_errors
 from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
-from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, sorted_errors
+from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
 
 def run(paths: Sequence[Path], require_cases: bool, quiet: bool, engine: str = "auto") -> int:
     report = run_suite(paths, cel.backend(engine))
-    for error in sorted_errors(report.errors):
-        click.echo(str(error), err=True)
+    echo_errors(report.errors)
     click.echo(render(report, require_cases, quiet), nl=False)
     return exit_code(report, require_cases)
 
