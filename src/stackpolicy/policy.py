@@ -13,7 +13,7 @@ from stackpolicy.cel import Backend, CelCompileError, PolicyProgram, PolicySourc
 from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
-from stackpolicy.schemacheck import schema_errors
+from stackpolicy.schemacheck import schema_errors, value_at
 from stackpolicy.yamlload import (
     Document,
     PathKey,
@@ -187,15 +187,11 @@ def _policy_index(error: StackpolicyError, doc: Document) -> int | None:
 
 
 def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) -> Policy:
-    def expr(*path: str | int) -> Expression | None:
+    def expr(*path: str | int) -> Expression:
         full = (*key, *path)
-        source = raw
-        for part in path:
-            source = source[part]  # type: ignore[index]
-        if source is None:
-            return None
         where = doc.locate(full)
-        return Expression(str(source), where, scalar_segments(lines, where, doc.style(full)))
+        source = str(value_at(raw, path))  # the schema makes every CEL part a string
+        return Expression(source, where, scalar_segments(lines, where, doc.style(full)))
 
     def optional(name: str) -> Expression | None:
         return expr(name) if name in raw else None
@@ -220,7 +216,7 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
         kinds=tuple(raw.get("kinds") or ()),
         field=raw.get("field"),
         params=MappingProxyType(dict(raw.get("params") or {})),
-        variables=variables,  # type: ignore[arg-type]
+        variables=variables,
         match=optional("match"),
         assertion=expr("assert"),
         locate=optional("locate"),

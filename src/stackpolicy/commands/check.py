@@ -23,7 +23,7 @@ from stackpolicy.findings import Finding
 from stackpolicy.location import Location
 from stackpolicy.manifest import LoadedStack, load_stack
 from stackpolicy.output import FormatOptions, formatter
-from stackpolicy.policy import load_policies
+from stackpolicy.policy import Policy, load_policies
 from stackpolicy.report import Report, exit_code
 from stackpolicy.resources import display_path
 from stackpolicy.sources import policy_sources
@@ -139,13 +139,13 @@ def _report(
     findings: Sequence[Finding],
     waived: Sequence[Finding],
     errors: Sequence[StackpolicyError],
-    policies: Sequence[object],
+    policies: Sequence[Policy],
     clock: _Clock,
 ) -> Report:
     return Report(
         findings=tuple(findings),
         errors=tuple(errors),
-        policies=tuple(policies),  # type: ignore[arg-type]
+        policies=tuple(policies),
         files=loaded.stack.files,
         components=len(loaded.stack.components),
         evaluated=not loaded.errors,
