@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from stackpolicy import cel
+from stackpolicy.cel import AnyBackend
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -63,3 +66,8 @@ kind: Stack
 metadata: {name: test, org: test}
 components:
 """
+
+
+def default_backend() -> AnyBackend:
+    """The backend CI asked for ($STACKPOLICY_ENGINE, as the CLI reads it), else auto."""
+    return cel.backend(os.environ.get("STACKPOLICY_ENGINE", "auto"))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import STACK_HEAD
-from stackpolicy.cel import backend
+from conftest import default_backend as backend
 from stackpolicy.engine import Evaluation, evaluate, stack_data
 from stackpolicy.manifest import load_stack
 from stackpolicy.policy import load_policies

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stackpolicy.cel import backend
+from conftest import default_backend as backend
 from stackpolicy.location import Location
 from stackpolicy.policy import load_policies
 

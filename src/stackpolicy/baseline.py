@@ -17,7 +17,7 @@ from typing import Any
 from stackpolicy.errors import ConfigError
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
-from stackpolicy.output.paths import relative_uri
+from stackpolicy.paths import relative_uri
 from stackpolicy.resources import display_path
 
 FORMAT_VERSION = 1
@@ -34,7 +34,7 @@ class Outcome:
 
 def key(finding: Finding) -> Key:
     """Policy, component, file relative to the repository root, and key."""
-    uri = relative_uri(finding.location.path, None)
+    uri = relative_uri(finding.location, None)
     return (finding.policy_id, finding.component or "", uri, finding.key)
 
 

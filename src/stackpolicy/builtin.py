@@ -29,7 +29,7 @@ REFERENCES = Policy(
     scope="builtin",
     tags=("lineage", "references"),
     help_uri="https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#sp-ref-001",
-    location=Location("stackpolicy:builtin"),
+    location=Location("stackpolicy:builtin", in_file=False),
 )
 
 CYCLES = Policy(
@@ -46,7 +46,7 @@ CYCLES = Policy(
     scope="builtin",
     tags=("references", "reliability"),
     help_uri="https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#sp-ref-002",
-    location=Location("stackpolicy:builtin"),
+    location=Location("stackpolicy:builtin", in_file=False),
 )
 
 BUILTINS = (REFERENCES, CYCLES)

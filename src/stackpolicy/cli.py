@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from stackpolicy import __version__
+from stackpolicy.cel import ENGINES
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.output import FORMATS, FormatOptions
 from stackpolicy.resources import SCHEMA_FILES
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
 _EXISTING = click.Path(exists=True, path_type=Path)
 _ENGINE = click.option(
     "--engine",
-    type=click.Choice(["auto", "cel-expr", "celpy"]),
+    type=click.Choice(ENGINES),
     default="auto",
+    envvar="STACKPOLICY_ENGINE",
+    show_envvar=True,
     show_default=True,
     help="CEL runtime: cel-expr (Google's cel-cpp, fast) or celpy (pure Python); "
-    "auto is $STACKPOLICY_ENGINE if set, else cel-expr where installed.",
+    "auto is cel-expr where installed, else celpy.",
 )
 
 

@@ -40,7 +40,9 @@ class Library:
             if entry.policy.id.lower() == policy_id.lower():
                 return entry
         known = ", ".join(e.policy.id for e in self.entries)
-        raise UsageError(f"no policy {policy_id!r} (known: {known})", Location("<command line>"))
+        raise UsageError(
+            f"no policy {policy_id!r} (known: {known})", Location.nowhere("command line")
+        )
 
 
 def load_library(paths: Sequence[Path]) -> Library:

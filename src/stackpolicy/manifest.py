@@ -102,7 +102,7 @@ def load_stack(paths: Sequence[Path], *, lenient: bool = False) -> LoadedStack:
             if not doc_errors:
                 documents.append(doc)
     if not documents and not errors and not lenient:
-        where = Location(display_path(paths[0])) if paths else Location("<none>")
+        where = Location(display_path(paths[0])) if paths else Location.nowhere("none")
         errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
     return _merge([(doc, ()) for doc in documents], errors)
 
@@ -226,4 +226,4 @@ def _component(
 def _anchor(documents: Iterable[tuple[Document, PathKey]]) -> Location:
     for doc, key in documents:
         return doc.locate_key((*key, "components"))
-    return Location("<none>")
+    return Location.nowhere("none")

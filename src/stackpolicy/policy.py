@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-from stackpolicy.cel import Backend, CelCompileError, PolicyProgram, PolicySource
+from stackpolicy.cel import Backend, CelCompileError, PolicyProgram, PolicySource, Scope
 from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
@@ -58,7 +58,7 @@ class Policy:
     description: str
     severity: str
     layer: str
-    scope: str
+    scope: Scope | Literal["builtin"]
     location: Location
     remediation: str = ""
     tags: tuple[str, ...] = ()
@@ -228,6 +228,7 @@ def compile_policy(policy: Policy, backend: Backend) -> CompiledPolicy:
     """Compile every expression of `policy`; an error is a PolicyError at its
     exact position in the policy file."""
     parts = {part: expression.source for part, expression in policy.parts().items()}
+    assert policy.scope != "builtin", "built-in rules have no CEL to compile"
     source = PolicySource(
         key=policy.id,
         scope=policy.scope,

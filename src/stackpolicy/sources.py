@@ -36,7 +36,9 @@ def policy_sources(config: Config, command_line: Sequence[Path]) -> list[Path]:
     paths += [package_policies(name, where) for name, where in config.packages]
     paths += config.policy_paths
     if not paths:
-        where = config.document.locate(("policies",)) if config.document else Location("<config>")
+        where = (
+            config.document.locate(("policies",)) if config.document else Location.nowhere("config")
+        )
         raise ConfigError(
             "no policies: the bundled library is off and no paths or packages are configured", where
         )

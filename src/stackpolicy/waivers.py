@@ -54,7 +54,7 @@ def _rule(policy_id: str, title: str, severity: str, description: str) -> Policy
         scope="builtin",
         tags=("waivers",),
         help_uri=f"https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#{policy_id.lower()}",
-        location=Location("stackpolicy:builtin"),
+        location=Location("stackpolicy:builtin", in_file=False),
     )
 
 

@@ -15,11 +15,9 @@ cel-cpp through cel-expr-python, and `celpy`, the pure-Python cel-python.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import import_module
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from stackpolicy.errors import UsageError
 from stackpolicy.location import Location
@@ -35,6 +33,9 @@ BUDGET_MESSAGE = (
 
 PARTS = ("match", "assert", "locate", "message")
 
+Scope = Literal["component", "stack"]
+"""`component`: a policy judges each component on its own; `stack`: the whole stack once."""
+
 
 @dataclass(frozen=True)
 class PolicySource:
@@ -42,7 +43,7 @@ class PolicySource:
 
     key: str
     """Names the policy in `Backend.bind`'s params (its id)."""
-    scope: str
+    scope: Scope
     """`component`: `component` is bound in every part; `stack`: only in `message`."""
     variables: tuple[tuple[str, str], ...]
     parts: Mapping[str, str]
@@ -65,32 +66,40 @@ class CelEvalError(Exception):
 
 
 class PolicyProgram(Protocol):
-    source: PolicySource
+    @property
+    def source(self) -> PolicySource: ...
 
 
-class Binding(Protocol):
-    def evaluate(self, program: PolicyProgram, part: str, subject: int | None) -> Any:
+# Each backend has its own program type: a binding evaluates only the programs
+# its own backend compiled, so the Protocols are generic in that type.
+ProgramT = TypeVar("ProgramT", bound=PolicyProgram)
+ProgramT_contra = TypeVar("ProgramT_contra", bound=PolicyProgram, contravariant=True)
+
+
+class Binding(Protocol[ProgramT_contra]):
+    def evaluate(self, program: ProgramT_contra, part: str, subject: int | None) -> Any:
         """The part's value as plain Python (bool, int, float, str, list, dict, None)."""
         ...
 
 
-class Backend(Protocol):
-    name: str
+class Backend(Protocol[ProgramT]):
+    @property
+    def name(self) -> str: ...
 
-    def compile(self, source: PolicySource) -> PolicyProgram: ...
+    def compile(self, source: PolicySource) -> ProgramT: ...
 
     def bind(
         self,
         stack: Mapping[str, Any],
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
-    ) -> Binding:
+    ) -> Binding[ProgramT]:
         """Bind the stack (`components` are the items of stack["components"])
         and every policy's params, by key, once for the whole run."""
         ...
 
 
-def names_for(scope: str, part: str) -> set[str]:
+def names_for(scope: Scope, part: str) -> set[str]:
     """The variables a part may use."""
     names = {"stack", "params", "variables"}
     if scope == "component" or part == "message":
@@ -98,25 +107,36 @@ def names_for(scope: str, part: str) -> set[str]:
     return names
 
 
-BACKENDS = {
-    "cel-expr": "stackpolicy.cel.cel_expr_backend",
-    "celpy": "stackpolicy.cel.celpy_backend",
-}
+AnyBackend = Backend[Any]
+
+
+def _cel_expr() -> AnyBackend:
+    from stackpolicy.cel.cel_expr_backend import CelExprBackend, CelExprProgram
+
+    made: Backend[CelExprProgram] = CelExprBackend()  # mypy checks it against the Protocol
+    return made
+
+
+def _celpy() -> AnyBackend:
+    from stackpolicy.cel.celpy_backend import CelPythonBackend, CelPythonProgram
+
+    made: Backend[CelPythonProgram] = CelPythonBackend()
+    return made
+
+
+BACKENDS: Mapping[str, Callable[[], AnyBackend]] = {"cel-expr": _cel_expr, "celpy": _celpy}
+"""Every CEL backend, by the name `--engine` takes; imported only when chosen."""
+
+ENGINES = ("auto", *BACKENDS)
 
 
 class BackendUnavailable(UsageError):
     def __init__(self, message: str) -> None:
-        super().__init__(message, Location("<command line>"))
+        super().__init__(message, Location.nowhere("command line"))
 
 
-ENGINE_VARIABLE = "STACKPOLICY_ENGINE"
-
-
-def backend(name: str = "auto") -> Backend:
-    """The named backend. `auto` is $STACKPOLICY_ENGINE when set, else cel-expr
-    where it is installed, else celpy."""
-    if name == "auto" and os.environ.get(ENGINE_VARIABLE, "auto") != "auto":
-        name = os.environ[ENGINE_VARIABLE]
+def backend(name: str = "auto") -> AnyBackend:
+    """The named backend; `auto` is cel-expr where it is installed, else celpy."""
     if name == "auto":
         try:
             return backend("cel-expr")
@@ -125,11 +145,9 @@ def backend(name: str = "auto") -> Backend:
     if name not in BACKENDS:
         raise BackendUnavailable(f"unknown CEL engine {name!r} (choose from {', '.join(BACKENDS)})")
     try:
-        module = import_module(BACKENDS[name])
+        return BACKENDS[name]()
     except ImportError as exc:
         raise BackendUnavailable(f"CEL backend {name!r} is not installed ({exc})") from None
-    made: Backend = module.make()
-    return made
 
 
 # Error wording shared by the backends, so findings and errors match exactly.

@@ -61,7 +61,7 @@ def stack_paths(request: Request, config: Config) -> list[Path]:
     raise UsageError(
         "no stack to check: give PATHS, or list the stack's files under `stack:` in "
         ".stackpolicy.yaml",
-        Location("<command line>"),
+        Location.nowhere("command line"),
     )
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
-from stackpolicy.output.paths import relative_uri
 from stackpolicy.output.text import summary
+from stackpolicy.paths import relative_uri
 from stackpolicy.report import Report, sorted_errors
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
@@ -26,7 +26,7 @@ def escape_property(text: str) -> str:
 
 def annotation(command: str, where: Location, title: str, message: str, base: FormatOptions) -> str:
     props = {
-        "file": relative_uri(where.path, base.base_dir),
+        "file": relative_uri(where, base.base_dir),
         "line": where.line,
         "col": where.column,
         "endLine": where.end_line or where.line,

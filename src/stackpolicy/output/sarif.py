@@ -23,7 +23,7 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import SEVERITY_RANK, Finding
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
-from stackpolicy.output.paths import relative_uri
+from stackpolicy.paths import relative_uri
 from stackpolicy.policy import Policy
 from stackpolicy.report import Report, sorted_errors
 
@@ -172,7 +172,7 @@ def _results(
     seen: Counter[str] = Counter()
     results = []
     for finding in findings:
-        uri = relative_uri(finding.location.path, options.base_dir)
+        uri = relative_uri(finding.location, options.base_dir)
         identity = _fingerprint(finding, uri)
         seen[identity] += 1
         results.append(
@@ -228,7 +228,7 @@ def _location(where: Location, uri: str) -> om.Location:
 
 
 def _error_notification(error: StackpolicyError, options: FormatOptions) -> om.Notification:
-    uri = relative_uri(error.location.path, options.base_dir)
+    uri = relative_uri(error.location, options.base_dir)
     return node(
         om.Notification,
         level="error",

@@ -1,0 +1,40 @@
+"""Paths as reports show them: relative to the working directory for people,
+relative to the repository root with forward slashes for GitHub and baselines."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+from stackpolicy.location import Location
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above `start` (the working directory) that
+    holds `.git`, else `start`."""
+    return _root_of((start or Path.cwd()).resolve())
+
+
+@cache  # a SARIF log asks once per result: one walk up per directory, not per result
+def _root_of(here: Path) -> Path:
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return here
+
+
+def relative_uri(where: Location, base_dir: Path | None) -> str:
+    """The file of `where` (a path relative to the working directory, as
+    findings carry it) made relative to `base_dir`, by default the repository
+    root; a place that is not a file of the repository is kept as it is."""
+    if not where.in_repository:
+        return where.path
+    base = _resolved(base_dir) if base_dir else repository_root()
+    absolute = Path.cwd() / where.path
+    return PurePosixPath(Path(os.path.relpath(absolute, base)).as_posix()).as_posix()
+
+
+@cache
+def _resolved(path: Path) -> Path:
+    return path.resolve()
