@@ -8,7 +8,7 @@ import pytest
 from conftest import STACK_HEAD
 from conftest import default_backend as backend
 from stackpolicy.engine import Evaluation, evaluate, stack_data
-from stackpolicy.manifest import load_stack
+from stackpolicy.inputs import load_stack
 from stackpolicy.policy import load_policies
 
 Write = Callable[[str, str], Path]

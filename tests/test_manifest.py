@@ -7,8 +7,8 @@ import pytest
 
 from conftest import STACK_HEAD
 from stackpolicy.errors import UsageError
+from stackpolicy.inputs import load_stack
 from stackpolicy.location import Location
-from stackpolicy.manifest import load_stack
 
 Write = Callable[[str, str], Path]
 

@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT
 from stackpolicy import cel, engine
 from stackpolicy.cel import celpy_backend
-from stackpolicy.manifest import load_stack
+from stackpolicy.inputs import load_stack
 from stackpolicy.policy import LoadedPolicies, load_policies
 
 SMALL, LARGE = 200, 800  # 4x the components

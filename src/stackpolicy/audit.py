@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from stackpolicy.findings import SEVERITY_RANK, Finding
-from stackpolicy.manifest import Component, Stack
+from stackpolicy.stack import Component, Stack
 from stackpolicy.vocabulary import LAYERS, REFERENCE_FIELDS
 
 # Kinds where two of them usually mean two teams solving one problem twice.

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
-from stackpolicy.manifest import Component, Stack
 from stackpolicy.policy import Policy
+from stackpolicy.stack import Component, Stack
 from stackpolicy.vocabulary import LIST_REFERENCES, SCALAR_REFERENCES
 
 REFERENCES = Policy(

@@ -19,8 +19,8 @@ from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
 from stackpolicy.heap import frozen_heap
 from stackpolicy.location import Location
-from stackpolicy.manifest import Component, Stack
 from stackpolicy.policy import CompiledPolicy, Policy
+from stackpolicy.stack import Component, Stack
 from stackpolicy.vocabulary import KIND_LAYER, LAYERS, LIST_REFERENCES, REFERENCE_FIELDS
 
 
@@ -102,14 +102,7 @@ def evaluate(
         plain_stack, plain_components = stack_data(stack)
         params = {c.policy.id: dict(c.policy.params) for c in policies}
         binding = backend.bind(plain_stack, plain_components, params)
-    context = _Context(
-        stack,
-        binding,
-        {c.name: c for c in stack.components},
-        _by_kind(stack.components),
-        {c: i for i, c in enumerate(stack.components)},
-        time_budget,
-    )
+    context = _Context(stack, binding, stack.by_name, stack.by_kind, stack.order, time_budget)
     findings: list[Finding] = builtin_findings(stack)
     errors: list[StackpolicyError] = []
     evaluations = 0
@@ -127,7 +120,7 @@ class _Context:
     stack: Stack
     binding: Binding
     by_name: Mapping[str, Component]
-    by_kind: Mapping[str, list[Component]]
+    by_kind: Mapping[str, Sequence[Component]]
     order: Mapping[Component, int]
     time_budget: float
 
@@ -261,13 +254,6 @@ class _Run:
             return self.context.binding.evaluate(self.compiled.program, part, subject)
         except CelEvalError as exc:
             raise _Failure(exc.part, exc.message) from None
-
-
-def _by_kind(components: Sequence[Component]) -> dict[str, list[Component]]:
-    by_kind: dict[str, list[Component]] = {}
-    for component in components:
-        by_kind.setdefault(component.kind, []).append(component)
-    return by_kind
 
 
 def _type_name(value: Any) -> str:

@@ -19,8 +19,9 @@ from stackpolicy.cel import Backend
 from stackpolicy.engine import evaluate
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
+from stackpolicy.inputs import load_stack
+from stackpolicy.inputs.manifest import embedded
 from stackpolicy.location import Location
-from stackpolicy.manifest import LoadedStack, embedded_stack, failed_stack, load_stack
 from stackpolicy.policy import (
     TEST_SUFFIX,
     CompiledPolicy,
@@ -31,6 +32,7 @@ from stackpolicy.policy import (
 )
 from stackpolicy.resources import display_path
 from stackpolicy.schemacheck import schema_errors
+from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
 
 
@@ -221,10 +223,11 @@ def run_case(
 
 def _case_stack(case: Case) -> LoadedStack:
     if case.stack_file is None:
-        return embedded_stack(case.document, (*case.key, "stack"))
+        read = embedded(case.document, (*case.key, "stack"))
+        return build_stack(read.fragments, read.errors)
     if not case.stack_file.exists():
         where = case.document.locate((*case.key, "file"))
-        return failed_stack([CaseFileError(f"no such file: {case.stack_file}", where)])
+        return build_stack((), [CaseFileError(f"no such file: {case.stack_file}", where)])
     return load_stack([case.stack_file])
 
 

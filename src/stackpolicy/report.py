@@ -9,8 +9,8 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import Finding, at_least
 
 if TYPE_CHECKING:
-    from stackpolicy.manifest import Stack
     from stackpolicy.policy import Policy
+    from stackpolicy.stack import Stack
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -20,13 +20,14 @@ from stackpolicy.engine import DEFAULT_TIME_BUDGET, evaluate
 from stackpolicy.errors import StackpolicyError, UsageError
 from stackpolicy.fileio import write_atomic
 from stackpolicy.findings import Finding
+from stackpolicy.inputs import load_stack
 from stackpolicy.location import Location
-from stackpolicy.manifest import LoadedStack, load_stack
 from stackpolicy.output import FormatOptions, formatter
 from stackpolicy.policy import Policy, load_policies
 from stackpolicy.report import Report, exit_code
 from stackpolicy.resources import display_path
 from stackpolicy.sources import policy_sources
+from stackpolicy.stack import LoadedStack
 from stackpolicy.tuning import retune_builtin_findings, tune
 from stackpolicy.waivers import WAIVER_RULES, apply_waivers, load_waivers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stackpolicy.builtin import BUILTINS, builtin_findings
 from stackpolicy.commands.check import Request, emit, read_config, select_changed, stack_paths
-from stackpolicy.manifest import load_stack
+from stackpolicy.inputs import load_stack
 from stackpolicy.output import FormatOptions
 from stackpolicy.report import Report, exit_code
 

@@ -1,0 +1,68 @@
+"""Readers: one module per input format, each turning files into fragments
+of the stack (components with their places). To add a format, write a module
+with a class that matches `Reader` and register it in `READERS`.
+
+find files (files.py) -> a reader per file (manifest.py, ...) -> build_stack
+(stackpolicy.stack) merges the fragments and checks the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from stackpolicy.errors import ManifestError, StackpolicyError
+from stackpolicy.inputs.files import InputFile, find_files
+from stackpolicy.inputs.manifest import ManifestReader
+from stackpolicy.inputs.read import Read
+from stackpolicy.location import Location
+from stackpolicy.resources import display_path
+from stackpolicy.stack import Fragment, LoadedStack, build_stack
+
+
+class Reader(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The file names it reads end in one of these."""
+        ...
+
+    def read(self, file: InputFile) -> Read:
+        """The fragments in `file`, or none when it is not this format's. A file
+        named on its own (`file.explicit`) that is not must be an error."""
+        ...
+
+
+READERS: Mapping[str, Reader] = {"manifest": ManifestReader()}
+"""Every input format, by name."""
+
+MANIFEST_READERS = ("manifest",)
+
+
+def load_stack(
+    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] = MANIFEST_READERS
+) -> LoadedStack:
+    """Read every input under `paths` and merge it into one stack.
+
+    `lenient` (pre-commit passes every changed YAML file) treats named files
+    like files found in a directory: one that is not an input is skipped, and
+    finding no input at all is no error.
+    """
+    chosen = [READERS[name] for name in readers]
+    suffixes = tuple(dict.fromkeys(s for reader in chosen for s in reader.suffixes))
+    fragments: list[Fragment] = []
+    errors: list[StackpolicyError] = []
+    for file in find_files(paths, suffixes, explicit=not lenient):
+        # A file named on its own is read whatever its name ends in.
+        matching = [r for r in chosen if file.path.name.endswith(r.suffixes)]
+        for reader in matching or (chosen if file.explicit else []):
+            read = reader.read(file)
+            fragments += read.fragments
+            errors += read.errors
+    if not fragments and not errors and not lenient:
+        where = Location(display_path(paths[0])) if paths else Location.nowhere("none")
+        errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
+    return build_stack(fragments, errors)
