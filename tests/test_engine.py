@@ -7,9 +7,12 @@ import pytest
 
 from conftest import STACK_HEAD
 from conftest import default_backend as backend
-from stackpolicy.engine import Evaluation, evaluate, stack_data
+from stackpolicy.engine import Evaluation, evaluate
 from stackpolicy.inputs import load_stack
-from stackpolicy.policy import load_policies
+from stackpolicy.policyfile import load_policies
+from stackpolicy.rules import STACK_RULES
+from stackpolicy.rules.cel import stack_data
+from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
 
 Write = Callable[[str, str], Path]
 
@@ -51,7 +54,8 @@ def run(write: Write, body: str, stack: str = STACK) -> Evaluation:
     cel = backend()
     loaded = load_policies([Path("p.yaml")], cel)
     assert loaded.errors == ()
-    return evaluate(load_stack([Path("stack.yaml")]).stack, loaded.policies, cel)
+    rules = [*STACK_RULES, *loaded.policies]
+    return evaluate(load_stack([Path("stack.yaml")]).stack, rules, cel, DEFAULT_POLICY_TIMEOUT)
 
 
 def findings(result: Evaluation) -> list[tuple[str, str, str | None, str]]:

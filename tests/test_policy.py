@@ -7,7 +7,7 @@ import pytest
 
 from conftest import default_backend as backend
 from stackpolicy.location import Location
-from stackpolicy.policy import load_policies
+from stackpolicy.policyfile import load_policies
 
 Write = Callable[[str, str], Path]
 

@@ -19,7 +19,9 @@ from conftest import ROOT
 from stackpolicy import cel, engine
 from stackpolicy.cel import celpy_backend
 from stackpolicy.inputs import load_stack
-from stackpolicy.policy import LoadedPolicies, load_policies
+from stackpolicy.policyfile import LoadedPolicies, load_policies
+from stackpolicy.rules import cel as rules_cel
+from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
 
 SMALL, LARGE = 200, 800  # 4x the components
 
@@ -48,7 +50,7 @@ def work(path: Path, library: LoadedPolicies, monkeypatch: pytest.MonkeyPatch) -
     current: list[str] = [""]
     tick, run, evaluate = (
         celpy_backend._Budget.tick,
-        engine._Run.run,
+        rules_cel._Run.run,
         celpy_backend.CelPythonBinding.evaluate,
     )
 
@@ -66,9 +68,10 @@ def work(path: Path, library: LoadedPolicies, monkeypatch: pytest.MonkeyPatch) -
 
     with monkeypatch.context() as patch:
         patch.setattr(celpy_backend._Budget, "tick", counted_tick)
-        patch.setattr(engine._Run, "run", counted_run)
+        patch.setattr(rules_cel._Run, "run", counted_run)
         patch.setattr(celpy_backend.CelPythonBinding, "evaluate", counted_evaluate)
-        engine.evaluate(load_stack([path]).stack, library.policies, cel.backend("celpy"))
+        stack = load_stack([path]).stack
+        engine.evaluate(stack, library.policies, cel.backend("celpy"), DEFAULT_POLICY_TIMEOUT)
     return counts
 
 

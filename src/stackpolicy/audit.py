@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stackpolicy.findings import SEVERITY_RANK, Finding
+from stackpolicy.findings import SEVERITIES, SEVERITY_RANK, Finding, Severity
 from stackpolicy.stack import Component, Stack
 from stackpolicy.vocabulary import LAYERS, REFERENCE_FIELDS
 
@@ -84,7 +84,7 @@ class Audit:
     """Bottom (data platform) to top (governance)."""
     focus: tuple[LayerAudit, ...]
     """The one or two layers with the most risk: where to spend the next 90 days."""
-    worst: dict[str, str]
+    worst: dict[str, Severity]
     """Component name -> its most severe finding's severity."""
     references: tuple[tuple[str, str], ...]
     """(from, to) for every reference between components, for the picture."""
@@ -95,7 +95,7 @@ def audit(stack: Stack, findings: Sequence[Finding]) -> Audit:
     for component in stack.components:
         by_layer[component.layer].append(component)
     counts: dict[str, Counter[str]] = {layer: Counter() for layer in LAYERS}
-    worst: dict[str, str] = {}
+    worst: dict[str, Severity] = {}
     for finding in findings:
         counts[finding.layer][finding.severity] += 1
         if finding.component is not None:
@@ -159,7 +159,7 @@ def _layer(
         status=status,
         gaps=gaps,
         duplications=duplications,
-        findings=tuple((s, findings[s]) for s in ("error", "warning", "note")),
+        findings=tuple((s, findings[s]) for s in SEVERITIES),
         risk=risk,
         reasons=tuple(reasons),
     )

@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from stackpolicy.errors import ConfigError
-from stackpolicy.findings import Finding
+from stackpolicy.findings import Finding, Identity, identity
 from stackpolicy.location import Location
-from stackpolicy.paths import relative_uri
 from stackpolicy.resources import display_path
 
 FORMAT_VERSION = 1
-Key = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -32,14 +30,8 @@ class Outcome:
     """Baselined findings that no longer occur."""
 
 
-def key(finding: Finding) -> Key:
-    """Policy, component, file relative to the repository root, and key."""
-    uri = relative_uri(finding.location, None)
-    return (finding.policy_id, finding.component or "", uri, finding.key)
-
-
 def render(findings: Sequence[Finding]) -> str:
-    entries = sorted(key(f) for f in findings)
+    entries = sorted(identity(f) for f in findings)
     document = {
         "version": FORMAT_VERSION,
         "findings": [
@@ -49,14 +41,18 @@ def render(findings: Sequence[Finding]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def read(path: Path) -> Counter[Key]:
+Baseline = Counter[Identity]
+"""How many times each finding identity was recorded."""
+
+
+def read(path: Path) -> Baseline:
     where = Location(display_path(path))
     try:
         document: Any = json.loads(path.read_text(encoding="utf-8"))
         if document.get("version") != FORMAT_VERSION:
             raise ConfigError(f"unsupported baseline version {document.get('version')!r}", where)
         return Counter(
-            (e["policy"], e["component"] or "", e["file"], e.get("key", ""))
+            Identity(e["policy"], e["component"] or "", e["file"], e.get("key", ""))
             for e in document["findings"]
         )
     except (
@@ -70,11 +66,11 @@ def read(path: Path) -> Counter[Key]:
         raise ConfigError(f"not a stackpolicy baseline: {exc}", where) from None
 
 
-def apply(findings: Sequence[Finding], baseline: Counter[Key]) -> Outcome:
+def apply(findings: Sequence[Finding], baseline: Baseline) -> Outcome:
     remaining = Counter(baseline)
     new = []
     for finding in findings:
-        k = key(finding)
+        k = identity(finding)
         if remaining[k] > 0:
             remaining[k] -= 1
         else:

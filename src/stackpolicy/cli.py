@@ -11,13 +11,14 @@ import click
 
 from stackpolicy import __version__
 from stackpolicy.cel import ENGINES
-from stackpolicy.errors import StackpolicyError
-from stackpolicy.output import FORMATS, FormatOptions
+from stackpolicy.errorhandler import run_command
+from stackpolicy.findings import SEVERITIES, Severity
+from stackpolicy.output import AUDIT_FORMATS, CHECK_FORMATS, FormatOptions
 from stackpolicy.resources import SCHEMA_FILES
 from stackpolicy.vocabulary import LAYERS
 
 if TYPE_CHECKING:
-    from stackpolicy.commands.check import Request
+    from stackpolicy.settings import Request
 
 _EXISTING = click.Path(exists=True, path_type=Path)
 _ENGINE = click.option(
@@ -33,18 +34,25 @@ _ENGINE = click.option(
 
 
 def _exit_with(command: Callable[[], int]) -> None:
-    """Run a command; an expected error is one line on stderr and exit 2."""
-    try:
-        code = command()
-    except StackpolicyError as exc:
-        click.echo(str(exc), err=True)
-        code = 2
-    sys.exit(code)
+    """Run a command and exit with its code; see stackpolicy.errorhandler."""
+    sys.exit(run_command(command, debug=_debug()))
+
+
+def _debug() -> bool:
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context else None
+    return bool(root and root.params.get("debug"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stackpolicy")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="STACKPOLICY_DEBUG",
+    help="On an internal error, print the traceback on stderr (default: to a log file).",
+)
+def main(debug: bool) -> None:
     """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest."""
 
 
@@ -83,9 +91,14 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def _severity(value: str | None) -> Severity | None:
+    """click's Choice gives a str; the choices are exactly the severities."""
+    return next((s for s in SEVERITIES if s == value), None)
+
+
 def _request(stack: dict[str, Any], **more: Any) -> Request:
     """The Request from _stack_options' values (and a command's own)."""
-    from stackpolicy.commands.check import Request  # imported when a command runs
+    from stackpolicy.settings import Request  # imported when a command runs
 
     return Request(
         paths=stack["paths"],
@@ -104,7 +117,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(list(CHECK_FORMATS)),
     help="Output format (default: the config's, else text).",
 )
 @click.option(
@@ -115,7 +128,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["error", "warning", "note"]),
+    type=click.Choice(SEVERITIES),
     help="Lowest severity that makes the exit code 1 (default: the config's, else error).",
 )
 @click.option(
@@ -169,11 +182,16 @@ def check(
     """
     from stackpolicy.commands import check as command
 
-    request = _request(stack, baseline=baseline_path, policy_timeout=policy_timeout)
-    options = FormatOptions(
-        base_dir=base_dir, sarif_category=sarif_category, include_waived=sarif_include_waived
+    request = _request(
+        stack,
+        baseline=baseline_path,
+        policy_timeout=policy_timeout,
+        fail_on=_severity(fail_on),
+        format=fmt,
+        sarif_category=sarif_category,
     )
-    _exit_with(lambda: command.run(request, fmt, output, fail_on, options, stats))
+    options = FormatOptions(base_dir=base_dir, include_waived=sarif_include_waived)
+    _exit_with(lambda: command.run(request, output, options, stats))
 
 
 @main.command()
@@ -201,7 +219,7 @@ def baseline(output: Path, **stack: Any) -> None:
     "fmt",
     default="text",
     show_default=True,
-    type=click.Choice(["text", "markdown", "json", "html"]),
+    type=click.Choice(list(AUDIT_FORMATS)),
     help="markdown includes a Mermaid picture (for PR comments); html is one self-contained page.",
 )
 @click.option(
@@ -224,7 +242,7 @@ def audit_command(fmt: str, output: Path | None, **stack: Any) -> None:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(list(CHECK_FORMATS)),
     default="text",
     show_default=True,
     help="Output format.",

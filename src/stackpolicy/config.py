@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from stackpolicy.errors import ConfigError
+from stackpolicy.findings import Severity
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
 from stackpolicy.schemacheck import schema_errors
@@ -27,7 +28,7 @@ CONFIG_NAME = ".stackpolicy.yaml"
 class RuleTuning:
     pattern: str
     enabled: bool | None
-    severity: str | None
+    severity: Severity | None
     params: Mapping[str, Any]
     document: Document
     """To place errors at the line of the rule or the param."""
@@ -43,10 +44,10 @@ class Config:
     policy_paths: tuple[Path, ...] = ()
     packages: tuple[tuple[str, Location], ...] = ()
     rules: tuple[RuleTuning, ...] = ()
-    fail_on: str | None = None
+    fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
-    waiver_warning_days: int = 14
+    waiver_warning_days: int | None = None
     baseline: Path | None = None
     policy_timeout: float | None = None
     waiver_sources: tuple[tuple[Document, tuple[str | int, ...]], ...] = ()
@@ -132,7 +133,7 @@ def load_config(path: Path | None) -> Config:
         fail_on=data.get("fail_on"),
         format=data.get("format"),
         sarif_category=data.get("sarif_category"),
-        waiver_warning_days=data.get("waiver_warning_days", 14),
+        waiver_warning_days=data.get("waiver_warning_days"),
         baseline=base / data["baseline"] if "baseline" in data else None,
         policy_timeout=data.get("policy_timeout"),
         waiver_sources=tuple(sources),

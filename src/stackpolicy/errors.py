@@ -19,8 +19,12 @@ class StackpolicyError(Exception):
 
     def __str__(self) -> str:
         """One line, always: a newline from the input cannot split an error."""
-        one_line = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.location}: {one_line}"
+        return f"{self.location}: {one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks shown as escapes, so it prints as one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class YamlError(StackpolicyError):

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 from stackpolicy.location import Location
+from stackpolicy.paths import relative_uri
 
 if TYPE_CHECKING:
     from stackpolicy.waivers import Waiver
 
-SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
+Severity = Literal["error", "warning", "note"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+"""Most severe first."""
+SEVERITY_RANK: dict[Severity, int] = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
 
 
 @dataclass(frozen=True)
 class Finding:
     policy_id: str
-    severity: str
+    severity: Severity
     message: str
     location: Location
     component: str | None
@@ -24,7 +29,7 @@ class Finding:
     title: str
     key: str = ""
     """Tells apart several findings of one policy on one component (e.g. which
-    reference dangles); part of the SARIF fingerprint, so it must not hold a
+    reference dangles); part of the finding's identity, so it must not hold a
     line number."""
     waiver: Waiver | None = None
     """The waiver that accepts this finding, if one does."""
@@ -34,5 +39,22 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.policy_id, self.message)
 
 
-def at_least(severity: str, threshold: str) -> bool:
+class Identity(NamedTuple):
+    """What makes a finding the same finding after edits: no line number, so a
+    baseline entry or a code-scanning alert survives lines added above it."""
+
+    policy: str
+    component: str
+    file: str
+    """Relative to the repository root (or the SARIF base directory)."""
+    key: str
+
+
+def identity(finding: Finding, base_dir: Path | None = None) -> Identity:
+    """The one identity that baselines record and SARIF fingerprints hash."""
+    uri = relative_uri(finding.location, base_dir)
+    return Identity(finding.policy_id, finding.component or "", uri, finding.key)
+
+
+def at_least(severity: Severity, threshold: Severity) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]

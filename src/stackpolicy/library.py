@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackpolicy import cel
-from stackpolicy.builtin import BUILTINS
 from stackpolicy.errors import StackpolicyError, UsageError
 from stackpolicy.location import Location
-from stackpolicy.policy import Policy, load_policies
+from stackpolicy.policy import Policy
+from stackpolicy.policyfile import load_policies
 from stackpolicy.policytest import Case, load_case_files
+from stackpolicy.rules import builtin_policies
 from stackpolicy.vocabulary import LAYERS
-from stackpolicy.waivers import WAIVER_RULES
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def load_library(paths: Sequence[Path]) -> Library:
     """The policies under `paths`, sorted by layer and id, with their cases."""
     loaded = load_policies(paths, cel.backend())
     files, errors = load_case_files(paths, loaded)
-    policies = [*BUILTINS, *WAIVER_RULES, *(c.policy for c in loaded.policies)]
+    policies = [*builtin_policies(), *(c.policy for c in loaded.policies)]
     order = {layer: i for i, layer in enumerate(LAYERS)}
     policies.sort(key=lambda p: (order[p.layer], p.id))
     entries = []

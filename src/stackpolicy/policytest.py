@@ -14,24 +14,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackpolicy.builtin import BUILTINS
-from stackpolicy.cel import Backend
+from stackpolicy.cel import AnyBackend
 from stackpolicy.engine import evaluate
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
 from stackpolicy.inputs import load_stack
 from stackpolicy.inputs.manifest import embedded
 from stackpolicy.location import Location
-from stackpolicy.policy import (
+from stackpolicy.policyfile import (
     TEST_SUFFIX,
-    CompiledPolicy,
     LoadedPolicies,
     load_policies,
     policy_files,
     with_params,
 )
 from stackpolicy.resources import display_path
+from stackpolicy.rules import STACK_RULES
+from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors
+from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
 
@@ -105,7 +106,7 @@ class SuiteReport:
     coverage: Coverage
 
 
-def run_suite(paths: Sequence[Path], backend: Backend) -> SuiteReport:
+def run_suite(paths: Sequence[Path], backend: AnyBackend) -> SuiteReport:
     """Load the policies under `paths` and their tests, and run every case."""
     library = load_policies(paths, backend)
     files, errors = load_case_files(paths, library)
@@ -150,7 +151,7 @@ def _read_test_file(path: Path, library: LoadedPolicies) -> CaseFile:
                 "name them with `policies:`",
                 doc.locate(()),
             )
-    known = {c.policy.id for c in library.policies} | {b.id for b in BUILTINS}
+    known = {c.policy.id for c in library.policies} | {r.policy.id for r in STACK_RULES}
     for index, policy_id in enumerate(policies):
         if policy_id not in known:
             where = doc.locate(("policies", index))
@@ -189,25 +190,26 @@ def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: l
 
 
 def run_tests(
-    files: Sequence[CaseFile], library: LoadedPolicies, backend: Backend
+    files: Sequence[CaseFile], library: LoadedPolicies, backend: AnyBackend
 ) -> tuple[CaseResult, ...]:
     by_id = {c.policy.id: c for c in library.policies}
     return tuple(run_case(f, case, by_id, backend) for f in files for case in f.cases)
 
 
 def run_case(
-    file: CaseFile, case: Case, by_id: Mapping[str, CompiledPolicy], backend: Backend
+    file: CaseFile, case: Case, by_id: Mapping[str, CompiledPolicy], backend: AnyBackend
 ) -> CaseResult:
     loaded = _case_stack(case)
     if loaded.errors:
         return CaseResult(file, case, errors=loaded.errors)
+    builtins = [r for r in STACK_RULES if r.policy.id in file.policies]
     try:
         selected = [
             _tuned(by_id[policy_id], case) for policy_id in file.policies if policy_id in by_id
         ]
     except PolicyError as exc:
         return CaseResult(file, case, errors=(exc,))
-    evaluation = evaluate(loaded.stack, selected, backend)
+    evaluation = evaluate(loaded.stack, [*builtins, *selected], backend, DEFAULT_POLICY_TIMEOUT)
     if evaluation.errors:
         return CaseResult(file, case, errors=evaluation.errors)
     actual = [f for f in evaluation.findings if f.policy_id in file.policies]
@@ -236,7 +238,10 @@ def _tuned(compiled: CompiledPolicy, case: Case) -> CompiledPolicy:
     if not overrides:
         return compiled
     base = (*case.key, "params", compiled.policy.id)
-    return with_params(compiled, overrides, lambda name: case.document.locate_key((*base, name)))
+    policy = with_params(
+        compiled.policy, overrides, lambda name: case.document.locate_key((*base, name))
+    )
+    return compiled.with_policy(policy)
 
 
 def _matches(expected: Expected, finding: Finding) -> bool:

@@ -70,7 +70,7 @@ def _policy_section(entry: Entry) -> list[str]:
 
 
 def scope(policy: Policy) -> str:
-    if policy.scope == "builtin":
+    if policy.builtin:
         return "built-in (Python)"
     if policy.scope == "stack":
         return "stack"

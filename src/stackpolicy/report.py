@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stackpolicy.errors import StackpolicyError
-from stackpolicy.findings import Finding, at_least
+from stackpolicy.findings import SEVERITIES, Finding, Severity, at_least
 
 if TYPE_CHECKING:
     from stackpolicy.policy import Policy
@@ -40,14 +40,14 @@ class Report:
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (load, compile, evaluate), for --stats."""
 
-    def counts(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "note": 0}
+    def counts(self) -> dict[Severity, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
 
 
-def exit_code(report: Report, fail_on: str) -> int:
+def exit_code(report: Report, fail_on: Severity) -> int:
     """2 for any input or policy error, 1 for a finding at or above `fail_on`, else 0."""
     if report.errors:
         return EXIT_ERROR

@@ -21,7 +21,6 @@ from stackpolicy.config import Config
 from stackpolicy.errors import ConfigError
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
-from stackpolicy.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -42,52 +41,12 @@ class Waiver:
         )
 
 
-def _rule(policy_id: str, title: str, severity: str, description: str) -> Policy:
-    return Policy(
-        id=policy_id,
-        title=title,
-        description=description,
-        remediation="Renew the waiver with a new review and expiry date, fix the findings, "
-        "or remove the waiver.",
-        severity=severity,
-        layer="governance",
-        scope="builtin",
-        tags=("waivers",),
-        help_uri=f"https://github.com/stackpolicy/stackpolicy/blob/main/docs/policies.md#{policy_id.lower()}",
-        location=Location("stackpolicy:builtin", in_file=False),
-    )
-
-
-EXPIRED = _rule(
-    "SP-WVR-001",
-    "Waivers must not be expired",
-    "error",
-    "An expired waiver no longer hides its findings; it is reported so that someone "
-    "renews it after a new review, or removes it.",
-)
-STALE = _rule(
-    "SP-WVR-002",
-    "Waivers must match a finding",
-    "warning",
-    "A waiver that matches no finding is stale: the problem was fixed or the component "
-    "renamed. Remove it, so that it cannot silently hide a future finding.",
-)
-EXPIRING = _rule(
-    "SP-WVR-003",
-    "Waivers about to expire",
-    "note",
-    "A waiver that expires soon needs a decision before it lapses and its findings "
-    "start failing the build.",
-)
-WAIVER_RULES = (EXPIRED, STALE, EXPIRING)
-
-
 @dataclass(frozen=True)
 class Outcome:
     active: tuple[Finding, ...]
     waived: tuple[Finding, ...]
-    problems: tuple[Finding, ...]
-    """Findings about the waivers themselves: expired, stale, expiring."""
+    used: frozenset[int]
+    """Indexes of the waivers that accepted a finding."""
 
 
 def load_waivers(config: Config) -> list[Waiver]:
@@ -115,40 +74,18 @@ def load_waivers(config: Config) -> list[Waiver]:
     return waivers
 
 
-def apply_waivers(
-    findings: Sequence[Finding], waivers: Sequence[Waiver], today: date, warning_days: int
-) -> Outcome:
-    live = [w for w in waivers if w.expires > today]
+def apply_waivers(findings: Sequence[Finding], waivers: Sequence[Waiver], today: date) -> Outcome:
+    """Mark the findings that a live waiver accepts. Whether the waivers
+    themselves are expired, stale or expiring is for the waiver rules
+    (stackpolicy.rules.waivers)."""
+    live = [(i, w) for i, w in enumerate(waivers) if w.expires > today]
     used: set[int] = set()
     active, waived = [], []
     for finding in findings:
-        waiver = next((w for w in live if w.matches(finding)), None)
-        if waiver is None:
+        index, waiver = next(((i, w) for i, w in live if w.matches(finding)), (None, None))
+        if waiver is None or index is None:
             active.append(finding)
         else:
-            used.add(id(waiver))
+            used.add(index)
             waived.append(dataclasses.replace(finding, waiver=waiver))
-    problems = []
-    for waiver in waivers:
-        what = f"waiver of {waiver.policy} for {waiver.component} (owner {waiver.owner})"
-        if waiver.expires <= today:
-            problems.append(_finding(EXPIRED, waiver, f"{what} expired on {waiver.expires}"))
-        elif id(waiver) not in used:
-            problems.append(_finding(STALE, waiver, f"{what} matches no finding: remove it"))
-        elif (waiver.expires - today).days <= warning_days:
-            days = (waiver.expires - today).days
-            problems.append(_finding(EXPIRING, waiver, f"{what} expires in {days} days"))
-    return Outcome(tuple(active), tuple(waived), tuple(problems))
-
-
-def _finding(rule: Policy, waiver: Waiver, message: str) -> Finding:
-    return Finding(
-        policy_id=rule.id,
-        severity=rule.severity,
-        message=message,
-        location=waiver.location,
-        component=None,
-        layer=rule.layer,
-        title=rule.title,
-        key=f"{waiver.policy}:{waiver.component}",
-    )
+    return Outcome(tuple(active), tuple(waived), frozenset(used))

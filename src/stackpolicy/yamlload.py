@@ -20,7 +20,6 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stackpolicy.errors import YamlError
-from stackpolicy.heap import frozen_heap
 from stackpolicy.location import Location
 
 try:  # libyaml composes ~5x faster than the pure-Python loader.
@@ -162,16 +161,15 @@ def read_text(path: Path, display: str) -> str:
 
 def load_documents(text: str, display: str) -> list[Document]:
     """Compose every document in `text`; `display` names the file in positions."""
-    with frozen_heap():
-        try:
-            nodes = list(yaml.compose_all(text, Loader=_Loader))
-        except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(exc, text, display) from None
-        except yaml.YAMLError as exc:
-            raise YamlError(f"invalid YAML: {exc}", Location(display)) from None
-        except RecursionError:
-            raise YamlError("YAML nested too deeply", Location(display)) from None
-        return [_Builder(display).document(node) for node in nodes if node is not None]
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, text, display) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", Location(display)) from None
+    except RecursionError:
+        raise YamlError("YAML nested too deeply", Location(display)) from None
+    return [_Builder(display).document(node) for node in nodes if node is not None]
 
 
 def load_file(path: Path, display: str) -> list[Document]:

@@ -167,8 +167,8 @@ def synthetic(count: int, severity: str = "warning") -> list[Finding]:
 def test_large_run_is_cut_to_github_limit_keeping_the_most_severe(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from stackpolicy.builtin import BUILTINS
     from stackpolicy.policy import Policy
+    from stackpolicy.rules import STACK_RULES
 
     policy = Policy(
         id="SP-GOV-001",
@@ -181,7 +181,9 @@ def test_large_run_is_cut_to_github_limit_keeping_the_most_severe(
     )
     monkeypatch.setattr(sarif_format, "MAX_RESULTS", 100)
     findings = synthetic(150)
-    report = Report(tuple(findings), (), (*BUILTINS, policy), ("s.yaml",), 150)
+    report = Report(
+        tuple(findings), (), (*(r.policy for r in STACK_RULES), policy), ("s.yaml",), 150
+    )
     rendered = sarif_format.render(report, FormatOptions(base_dir=Path.cwd()))
     log = valid(rendered.text)
     results = log["runs"][0]["results"]

@@ -1,16 +1,45 @@
-"""One module per command; each exposes a function that returns an exit code."""
+"""One module per command; each turns its options into settings, calls the
+pipeline (stackpolicy.pipeline) or a library function, and renders. A command
+never imports another command; what they share is here."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import click
 
+from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
+from stackpolicy.fileio import write_atomic
 from stackpolicy.report import sorted_errors
+from stackpolicy.settings import Request, read_config
 
 
 def echo_errors(errors: Iterable[StackpolicyError]) -> None:
     """Expected errors on stderr, one line each, in file and line order."""
     for error in sorted_errors(tuple(errors)):
         click.echo(str(error), err=True)
+
+
+def configured(request: Request) -> tuple[Config, StackpolicyError | None]:
+    """The configuration, or the defaults and why the configuration is unusable
+    (so that a SARIF log can still say so)."""
+    try:
+        return read_config(request), None
+    except StackpolicyError as exc:
+        return load_config(None), exc
+
+
+def use_color() -> bool:
+    """click drops the colour when stdout is not a terminal; NO_COLOR drops it always."""
+    return "NO_COLOR" not in os.environ
+
+
+def deliver(text: str, output: Path | None) -> None:
+    """The report to stdout, or atomically to `output`."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-import click
-
+from stackpolicy import pipeline
 from stackpolicy.audit import audit
-from stackpolicy.commands import echo_errors
-from stackpolicy.commands.check import Request, build_report, read_config
-from stackpolicy.fileio import write_atomic
+from stackpolicy.commands import deliver, echo_errors
+from stackpolicy.output import audit_format
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
-
-FORMATS = {
-    "text": "stackpolicy.output.audit_text",
-    "markdown": "stackpolicy.output.audit_markdown",
-    "json": "stackpolicy.output.audit_json",
-    "html": "stackpolicy.output.audit_html",
-}
+from stackpolicy.settings import Request, read_config, resolve
 
 
 def run(request: Request, fmt: str, output: Path | None) -> int:
-    config = read_config(request)
-    report = build_report(request, config)
+    report = pipeline.check(resolve(request, read_config(request)))
     echo_errors(report.errors)
     if not report.evaluated or report.stack is None:
         return EXIT_ERROR
-    text = importlib.import_module(FORMATS[fmt]).render(audit(report.stack, report.findings))
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    deliver(audit_format(fmt)(audit(report.stack, report.findings)), output)
     return EXIT_ERROR if report.errors else EXIT_OK

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import click
 
-from stackpolicy import baseline
+from stackpolicy import baseline, pipeline
 from stackpolicy.commands import echo_errors
-from stackpolicy.commands.check import Request, build_report, read_config
 from stackpolicy.fileio import write_atomic
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
+from stackpolicy.settings import Request, read_config, resolve
 
 
 def run(request: Request, output: Path) -> int:
-    report = build_report(request, read_config(request))
+    report = pipeline.check(resolve(request, read_config(request)))
     echo_errors(report.errors)
     if report.errors:
         return EXIT_ERROR  # a baseline of a half-checked stack would hide findings

@@ -1,25 +1,25 @@
-"""Output formats: one module each, chosen from FORMATS and imported only when used.
+"""Output formats: one module each, registered below and imported only when used.
 
-A formatter turns a Report into text (plus notices for stderr, such as a
-truncated SARIF log). It never decides the exit code.
+A check format turns a Report into text (plus notices for stderr, such as a
+truncated SARIF log); an audit format turns an Audit into text. Neither
+decides the exit code. To add a format, write a module with a `render`
+function that matches the Protocol and add a loader to the registry; the
+command line's choices come from the registries.
 """
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-if TYPE_CHECKING:  # the CLI imports this module for FORMATS; keep it light
-    from stackpolicy.report import Report
+from stackpolicy.settings import DEFAULT_SARIF_CATEGORY
 
-FORMATS = {
-    "text": "stackpolicy.output.text",
-    "json": "stackpolicy.output.json",
-    "sarif": "stackpolicy.output.sarif",
-    "github": "stackpolicy.output.github",
-}
+if TYPE_CHECKING:  # the CLI imports this module for the format names; keep it light
+    from stackpolicy.audit import Audit
+    from stackpolicy.report import Report
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,15 @@ class FormatOptions:
     color: bool = False
     base_dir: Path | None = None
     """URIs in SARIF and GitHub annotations are relative to this (default: the git root)."""
-    sarif_category: str | None = None
+    sarif_category: str = DEFAULT_SARIF_CATEGORY
     include_waived: bool = False
     """SARIF: emit waived findings as results with suppressions (GitHub ignores those)."""
+
+    def with_category(self, category: str) -> FormatOptions:
+        return dataclasses.replace(self, sarif_category=category)
+
+    def colored(self, color: bool) -> FormatOptions:
+        return dataclasses.replace(self, color=color)
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,81 @@ class Rendered:
     """Things the user should know that are not part of the report, for stderr."""
 
 
-class Formatter(Protocol):
+class CheckFormat(Protocol):
     def __call__(self, report: Report, options: FormatOptions) -> Rendered: ...
 
 
-def formatter(name: str) -> Formatter:
-    render: Formatter = importlib.import_module(FORMATS[name]).render
-    return render
+class AuditFormat(Protocol):
+    def __call__(self, audit: Audit) -> str: ...
+
+
+def _text() -> CheckFormat:
+    from stackpolicy.output import text
+
+    return text.render
+
+
+def _json() -> CheckFormat:
+    from stackpolicy.output import json
+
+    return json.render
+
+
+def _sarif() -> CheckFormat:
+    from stackpolicy.output import sarif
+
+    return sarif.render
+
+
+def _github() -> CheckFormat:
+    from stackpolicy.output import github
+
+    return github.render
+
+
+CHECK_FORMATS: Mapping[str, Callable[[], CheckFormat]] = {
+    "text": _text,
+    "json": _json,
+    "sarif": _sarif,
+    "github": _github,
+}
+
+
+def _audit_text() -> AuditFormat:
+    from stackpolicy.output import audit_text
+
+    return audit_text.render
+
+
+def _audit_markdown() -> AuditFormat:
+    from stackpolicy.output import audit_markdown
+
+    return audit_markdown.render
+
+
+def _audit_json() -> AuditFormat:
+    from stackpolicy.output import audit_json
+
+    return audit_json.render
+
+
+def _audit_html() -> AuditFormat:
+    from stackpolicy.output import audit_html
+
+    return audit_html.render
+
+
+AUDIT_FORMATS: Mapping[str, Callable[[], AuditFormat]] = {
+    "text": _audit_text,
+    "markdown": _audit_markdown,
+    "json": _audit_json,
+    "html": _audit_html,
+}
+
+
+def check_format(name: str) -> CheckFormat:
+    return CHECK_FORMATS[name]()
+
+
+def audit_format(name: str) -> AuditFormat:
+    return AUDIT_FORMATS[name]()

@@ -16,7 +16,7 @@ FORMAT_VERSION = 1
 
 
 def render(report: Report, options: FormatOptions) -> Rendered:
-    counts = report.counts()
+    counts: dict[str, int] = {severity: n for severity, n in report.counts().items()}
     document = {
         "version": FORMAT_VERSION,
         "tool": {"name": "stackpolicy", "version": __version__},

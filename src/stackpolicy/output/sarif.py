@@ -20,7 +20,7 @@ import sarif_om as om
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
-from stackpolicy.findings import SEVERITY_RANK, Finding
+from stackpolicy.findings import SEVERITY_RANK, Finding, Identity, identity
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.paths import relative_uri
@@ -82,9 +82,7 @@ def render(report: Report, options: FormatOptions) -> Rendered:
     run = node(
         om.Run,
         tool=node(om.Tool, driver=_driver(policies)),
-        automation_details=node(
-            om.RunAutomationDetails, id=options.sarif_category or "stackpolicy/"
-        ),
+        automation_details=node(om.RunAutomationDetails, id=options.sarif_category),
         column_kind="unicodeCodePoints",
         invocations=[
             node(
@@ -172,9 +170,9 @@ def _results(
     seen: Counter[str] = Counter()
     results = []
     for finding in findings:
-        uri = relative_uri(finding.location, options.base_dir)
-        identity = _fingerprint(finding, uri)
-        seen[identity] += 1
+        same = identity(finding, options.base_dir)
+        fingerprint = _fingerprint(same)
+        seen[fingerprint] += 1
         results.append(
             node(
                 om.Result,
@@ -182,10 +180,10 @@ def _results(
                 rule_index=index[finding.policy_id],
                 level=finding.severity,
                 message=_message(finding.message),
-                locations=[_location(finding.location, uri)],
+                locations=[_location(finding.location, same.file)],
                 partial_fingerprints={
-                    FINGERPRINT: identity,
-                    "primaryLocationLineHash": f"{identity[:16]}:{seen[identity]}",
+                    FINGERPRINT: fingerprint,
+                    "primaryLocationLineHash": f"{fingerprint[:16]}:{seen[fingerprint]}",
                 },
                 suppressions=_suppressions(finding),
             )
@@ -201,10 +199,9 @@ def _suppressions(finding: Finding) -> list[om.Suppression] | None:
     return [node(om.Suppression, kind="external", justification=justification)]
 
 
-def _fingerprint(finding: Finding, uri: str) -> str:
-    """Policy, file, component and key: no line number, so an alert survives
-    edits above it."""
-    parts = (finding.policy_id, uri, finding.component or "", finding.key)
+def _fingerprint(same: Identity) -> str:
+    """A hash of the finding's identity (see findings.identity)."""
+    parts = (same.policy, same.file, same.component, same.key)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 

@@ -1,0 +1,197 @@
+"""The job every checking command shares, in the order data flows:
+
+    read the stack -> load and compile the policies -> tune every rule ->
+    evaluate -> apply waivers -> judge the waivers -> baseline -> report
+
+Commands build `Settings`, call `check` (or `validate`), and render the
+`Report`; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stackpolicy import baseline, cel
+from stackpolicy.engine import evaluate, run_rules
+from stackpolicy.errors import StackpolicyError, UsageError
+from stackpolicy.findings import Finding
+from stackpolicy.inputs import load_stack
+from stackpolicy.location import Location
+from stackpolicy.policy import Policy, RuleScope
+from stackpolicy.policyfile import load_policies
+from stackpolicy.report import Report
+from stackpolicy.resources import display_path
+from stackpolicy.rules import STACK_RULES, WAIVERS, builtin_policies
+from stackpolicy.rules.base import Rule, StackContext, WaiverContext
+from stackpolicy.settings import Settings
+from stackpolicy.sources import policy_sources
+from stackpolicy.stack import LoadedStack
+from stackpolicy.tuning import check_patterns, tune
+from stackpolicy.waivers import Waiver, apply_waivers, load_waivers
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything loaded before evaluation starts."""
+
+    loaded: LoadedStack
+    stack_rules: tuple[Rule[StackContext], ...]
+    waiver_rules: tuple[Rule[WaiverContext], ...]
+    waivers: tuple[Waiver, ...]
+    errors: tuple[StackpolicyError, ...]
+    known: baseline.Baseline | None
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        return (*(r.policy for r in self.stack_rules), *(r.policy for r in self.waiver_rules))
+
+
+def check(settings: Settings) -> Report:
+    """Load, tune, evaluate, then apply waivers and the baseline.
+
+    A stack that does not load is not evaluated (its rules would judge half a
+    stack); a policy that does not load is left out and the others still run.
+    A configuration that cannot be used gives a report that says why.
+    """
+    clock = _Clock()
+    try:
+        backend = cel.backend(settings.engine)
+        loaded = read_stack(settings)
+        clock.lap("load")
+        prepared = _prepare(settings, loaded, backend)
+    except StackpolicyError as exc:
+        return failed_report(exc)
+    clock.lap("compile")
+    if loaded.errors or not loaded.stack.files:  # broken, or no manifest among the changes
+        return _report(loaded, (), (), prepared.errors, prepared.policies, clock)
+    result = evaluate(loaded.stack, prepared.stack_rules, backend, settings.policy_timeout)
+    clock.lap("evaluate")
+    outcome = apply_waivers(result.findings, prepared.waivers, settings.today)
+    context = WaiverContext(
+        prepared.waivers, outcome.used, settings.today, settings.waiver_warning_days
+    )
+    problems = run_rules(prepared.waiver_rules, context)
+    active: Sequence[Finding] = (*outcome.active, *problems.findings)
+    counts = (0, 0)
+    if prepared.known is not None:
+        compared = baseline.apply(active, prepared.known)
+        active, counts = compared.new, (compared.baselined, compared.gone)
+    kept, kept_waived = tuple(active), outcome.waived
+    if settings.changed:
+        scopes = {p.id: p.scope for p in prepared.policies}
+        kept = select_changed(kept, settings.paths, scopes)
+        kept_waived = select_changed(kept_waived, settings.paths, scopes)
+    errors = (*prepared.errors, *result.errors, *problems.errors)
+    return dataclasses.replace(
+        _report(loaded, kept, kept_waived, errors, prepared.policies, clock),
+        evaluations=result.evaluations,
+        engine=backend.name,
+        baselined=counts[0],
+        baseline_gone=counts[1],
+    )
+
+
+def validate(settings: Settings) -> Report:
+    """The stack's own rules only: the manifest schema and the references."""
+    loaded = read_stack(settings)
+    rules = tune(STACK_RULES, settings.config.rules)
+    findings: tuple[Finding, ...] = ()
+    if not loaded.errors:
+        backend = cel.backend(settings.engine)
+        findings = evaluate(loaded.stack, rules, backend, settings.policy_timeout).findings
+    if settings.changed:
+        findings = select_changed(findings, settings.paths, {})
+    policies = tuple(r.policy for r in rules)
+    return _report(loaded, findings, (), loaded.errors, policies, _Clock())
+
+
+def read_stack(settings: Settings) -> LoadedStack:
+    # pre-commit passes every changed YAML file; without a configured stack,
+    # those that are not manifests are simply not part of it.
+    lenient = settings.changed and not settings.config.stack
+    return load_stack(stack_paths(settings), lenient=lenient)
+
+
+def stack_paths(settings: Settings) -> list[Path]:
+    config = settings.config
+    if config.stack and (settings.changed or not settings.paths):
+        return config.stack_paths()
+    if settings.paths:
+        return list(settings.paths)
+    raise UsageError(
+        "no stack to check: give PATHS, or list the stack's files under `stack:` in "
+        ".stackpolicy.yaml",
+        Location.nowhere("command line"),
+    )
+
+
+def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -> _Prepared:
+    config = settings.config
+    library = load_policies(policy_sources(config, settings.policy_paths), backend)
+    waivers = tuple(load_waivers(config))
+    stack_rules = (*STACK_RULES, *library.policies)
+    waiver_rules = WAIVERS if waivers else ()
+    known_ids = [p.id for p in builtin_policies()] + [c.policy.id for c in library.policies]
+    check_patterns(config.rules, known_ids)
+    known = baseline.read(settings.baseline) if settings.baseline else None
+    return _Prepared(
+        loaded=loaded,
+        stack_rules=tune(stack_rules, config.rules),
+        waiver_rules=tune(waiver_rules, config.rules),
+        waivers=waivers,
+        errors=(*loaded.errors, *library.errors),
+        known=known,
+    )
+
+
+def failed_report(error: StackpolicyError) -> Report:
+    """The report of a run that could not start, so SARIF still says why."""
+    policies = tuple(r.policy for r in STACK_RULES)
+    return Report((), (error,), policies, (), 0, evaluated=False)
+
+
+def select_changed(
+    findings: Sequence[Finding], changed: Sequence[Path], scopes: dict[str, RuleScope]
+) -> tuple[Finding, ...]:
+    """What a pre-commit run shows: findings in the changed files, and every
+    finding of a stack-scope policy ("one vector store" is about all files)."""
+    files = {display_path(path) for path in changed}
+    return tuple(
+        f for f in findings if f.location.path in files or scopes.get(f.policy_id) == "stack"
+    )
+
+
+def _report(
+    loaded: LoadedStack,
+    findings: Sequence[Finding],
+    waived: Sequence[Finding],
+    errors: Sequence[StackpolicyError],
+    policies: Sequence[Policy],
+    clock: _Clock,
+) -> Report:
+    return Report(
+        findings=tuple(findings),
+        errors=tuple(errors),
+        policies=tuple(policies),
+        files=loaded.stack.files,
+        components=len(loaded.stack.components),
+        evaluated=not loaded.errors,
+        waived=tuple(waived),
+        timings=tuple(clock.laps),
+        stack=loaded.stack,
+    )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: list[tuple[str, float]] = []
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self._last))
+        self._last = now

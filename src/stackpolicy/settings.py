@@ -1,0 +1,83 @@
+"""Settings, resolved once: the command line over `.stackpolicy.yaml` over
+the defaults below, which are written nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from stackpolicy.config import Config, find_config, load_config
+from stackpolicy.findings import Severity
+
+DEFAULT_FORMAT = "text"
+DEFAULT_FAIL_ON: Severity = "error"
+DEFAULT_SARIF_CATEGORY = "stackpolicy/"
+DEFAULT_POLICY_TIMEOUT = 60.0
+"""Seconds one policy may spend on a stack before it is stopped as an error."""
+DEFAULT_WAIVER_WARNING_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the command line asked for; None means "from the config, else the default"."""
+
+    paths: tuple[Path, ...] = ()
+    policy_paths: tuple[Path, ...] = ()
+    config: Path | None = None
+    no_config: bool = False
+    engine: str = "auto"
+    baseline: Path | None = None
+    changed: bool = False
+    """PATHS are the files a commit changed (pre-commit): see `pipeline.select_changed`."""
+    today: date | None = None
+    policy_timeout: float | None = None
+    fail_on: Severity | None = None
+    format: str | None = None
+    sarif_category: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, each value decided."""
+
+    config: Config
+    paths: tuple[Path, ...]
+    policy_paths: tuple[Path, ...]
+    """From the command line; empty means the configured sources."""
+    engine: str
+    baseline: Path | None
+    changed: bool
+    today: date
+    policy_timeout: float
+    fail_on: Severity
+    format: str
+    sarif_category: str
+    waiver_warning_days: int
+
+
+def read_config(request: Request) -> Config:
+    if request.no_config:
+        return load_config(None)
+    return load_config(request.config or find_config())
+
+
+def resolve(request: Request, config: Config) -> Settings:
+    return Settings(
+        config=config,
+        paths=request.paths,
+        policy_paths=request.policy_paths,
+        engine=request.engine,
+        baseline=request.baseline or config.baseline,
+        changed=request.changed,
+        today=request.today or date.today(),
+        policy_timeout=request.policy_timeout or config.policy_timeout or DEFAULT_POLICY_TIMEOUT,
+        fail_on=request.fail_on or config.fail_on or DEFAULT_FAIL_ON,
+        format=request.format or config.format or DEFAULT_FORMAT,
+        sarif_category=request.sarif_category or config.sarif_category or DEFAULT_SARIF_CATEGORY,
+        waiver_warning_days=(
+            DEFAULT_WAIVER_WARNING_DAYS
+            if config.waiver_warning_days is None
+            else config.waiver_warning_days
+        ),
+    )
