@@ -14,6 +14,7 @@ from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.location import Location
 from stackpolicy.policy import Expression, Policy
 from stackpolicy.resources import display_path
+from stackpolicy.rules import builtin_policies
 from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors, value_at
 from stackpolicy.yamlload import (
@@ -60,6 +61,7 @@ def load_policies(paths: Sequence[Path], backend: AnyBackend) -> LoadedPolicies:
     compiled: list[CompiledPolicy] = []
     errors: list[StackpolicyError] = []
     seen: dict[str, Location] = {}
+    builtin = {p.id for p in builtin_policies()}
     for path in policy_files(paths):
         try:
             policies = read_policy_file(path)
@@ -69,6 +71,10 @@ def load_policies(paths: Sequence[Path], backend: AnyBackend) -> LoadedPolicies:
         for item in policies:
             if isinstance(item, StackpolicyError):
                 errors.append(item)
+                continue
+            if item.id in builtin:
+                message = f"policy id {item.id!r} is a built-in rule's: choose another id"
+                errors.append(PolicyError(message, item.location))
                 continue
             if item.id in seen:
                 errors.append(

@@ -43,15 +43,16 @@ MANIFEST_READERS = ("manifest",)
 
 
 def load_stack(
-    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] = MANIFEST_READERS
+    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] | None = None
 ) -> LoadedStack:
     """Read every input under `paths` and merge it into one stack.
 
+    `readers` name the formats to read (default: the stack manifest).
     `lenient` (pre-commit passes every changed YAML file) treats named files
     like files found in a directory: one that is not an input is skipped, and
     finding no input at all is no error.
     """
-    chosen = [READERS[name] for name in readers]
+    chosen = [READERS[name] for name in (MANIFEST_READERS if readers is None else readers)]
     suffixes = tuple(dict.fromkeys(s for reader in chosen for s in reader.suffixes))
     fragments: list[Fragment] = []
     errors: list[StackpolicyError] = []
