@@ -24,13 +24,17 @@ from stackpolicy.errors import StackpolicyError, one_line
 EXIT_ERROR = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
+GC_THRESHOLDS = (200_000, 50, 100)
 
 
 def run_command(command: Callable[[], int], *, debug: bool = False) -> int:
     """Run `command` and turn whatever it raises into an exit code."""
-    # A command builds many long-lived objects and few cycles: the cyclic GC
-    # would rescan them again and again. Once per process, here at the edge.
-    gc.disable()
+    # A command builds many long-lived objects and few cycles: at the default
+    # thresholds the cyclic GC rescans them again and again (a third of a large
+    # load). Rare young collections still free the cycles that cel-python makes
+    # per evaluation. Once per process, here at the edge.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         return command()
     except StackpolicyError as exc:
@@ -52,7 +56,7 @@ def run_command(command: Callable[[], int], *, debug: bool = False) -> int:
     except Exception as exc:  # anything else is our bug, and must say so
         return _bug(exc, debug)
     finally:
-        gc.enable()
+        gc.set_threshold(*thresholds)
 
 
 def _bug(exc: BaseException, debug: bool) -> int:
