@@ -8,7 +8,8 @@ rest is unknown and never guessed.
 Names: a literal `name` attribute when there is one (the name the cloud and
 the people who run it use), else the block's label. Address:
 `type.label` (`module.label` for modules), unique within the directory (one
-Terraform module). Location: the block's header line at the type label.
+Terraform module). Location: the block's header line at the type label
+(in `.tf.json`, the label's key).
 
 HCL is parsed with tree-sitter-hcl: 2,000 resources in ~0.1 s where
 python-hcl2 8.1.4 took ~1.5 s (benchmarks/discovery.py). tree-sitter recovers
@@ -414,7 +415,7 @@ def _json_resources(doc: Document) -> list[Block]:
                             else (*type_key, label, body_index)
                         )
                         blocks.append(
-                            _json_block(doc, "resource", rtype, label, (*base, rtype), key, content)
+                            _json_block(doc, "resource", rtype, label, (*type_key, label), key, content)
                         )
     return blocks
 
@@ -445,6 +446,8 @@ def _json_block(
     key: tuple[str | int, ...],
     content: Any,
 ) -> Block:
+    # JSON has no header line: the label's key is the one place that is this
+    # block's alone (the type's key is shared by every block of that type).
     at = doc.locate_key(header)
     block = Block(block_type, rtype, label, at)
     values = content if isinstance(content, dict) else {}
