@@ -414,9 +414,9 @@ def _json_resources(doc: Document) -> list[Block]:
                             if body_index is None
                             else (*type_key, label, body_index)
                         )
-                        blocks.append(
-                            _json_block(doc, "resource", rtype, label, (*type_key, label), key, content)
-                        )
+                        header = (*type_key, label)
+                        block = _json_block(doc, "resource", rtype, label, header, key, content)
+                        blocks.append(block)
     return blocks
 
 
