@@ -48,7 +48,10 @@ def test_json_lists_every_component_with_its_place(tmp_path: Path) -> None:
     assert [row["address"] for row in document["possible"]] == ["aws_opensearch_domain.tickets"]
 
 
-HOSTILE = 'services:\n  "evil\\nkind: x\\u2028#\\"":\n    image: qdrant/qdrant\n    labels:\n      "o\\u0085wner": "a\\"\\n- b"\n'
+HOSTILE = (
+    'services:\n  "evil\\nkind: x\\u2028#\\"":\n    image: qdrant/qdrant\n'
+    '    labels:\n      "o\\u0085wner": "a\\"\\n- b"\n'
+)
 
 
 def test_hostile_names_cannot_inject_yaml(tmp_path: Path) -> None:

@@ -120,3 +120,13 @@ def test_manifests_and_backstage_are_not_kubernetes(tmp_path: Path) -> None:
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: x}\n",
     )
     assert found([tmp_path]).components == ()
+
+
+def test_custom_resources_with_numbered_names_stay_apart(tmp_path: Path) -> None:
+    docs = [
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"
+        f"metadata: {{name: llama-{i}}}\n"
+        for i in (2, 3)
+    ]
+    write(tmp_path, "models.yaml", "---\n".join(docs))
+    assert [c.data["name"] for c in found([tmp_path]).components] == ["llama-2", "llama-3"]

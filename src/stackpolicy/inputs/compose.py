@@ -100,7 +100,7 @@ class ComposeReader:
                 candidate.links.append(Link("depends_on", scope, target, where))
         stem = replica_stem(service)
         if stem is not None:
-            candidate.group = f"{scope}/{stem}/{strip_image(image)}"
+            candidate.group = f"{scope}/{stem}/{image}"  # the exact image: replicas
             candidate.group_name = stem
         return candidate
 

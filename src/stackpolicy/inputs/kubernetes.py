@@ -111,10 +111,11 @@ class KubernetesReader:
             data=data,
         )
         stem = replica_stem(name)
-        if stem is not None:
+        if stem is not None and image is not None:
             # Replicas written out one by one (qdrant-0, qdrant-1, ...): one
-            # component when namespace, kind and image (or resource) agree.
-            candidate.group = f"{namespace}/{group}/{kind}/{stem}/{image and strip_image(image)}"
+            # component when namespace, kind and the exact image agree. Never
+            # for custom resources: llama-2 and llama-3 are two models.
+            candidate.group = f"{namespace}/{group}/{kind}/{stem}/{image}"
             candidate.group_name = stem
         return candidate
 
