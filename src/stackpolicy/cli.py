@@ -335,3 +335,28 @@ def schema(name: str) -> None:
     from stackpolicy.commands import schema as command
 
     _exit_with(lambda: command.run(name))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=_EXISTING)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["yaml", "json", "text"]),
+    default="yaml",
+    show_default=True,
+    help="yaml is a starter manifest (loads with `validate`); json lists every component.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of stdout.",
+)
+def discover(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Find the AI components in the Terraform, Kubernetes, docker-compose and
+    Backstage files under PATHS. Exit 0, or 2 when a named file cannot be read."""
+    from stackpolicy.commands import discover as command
+
+    _exit_with(lambda: command.run(paths, fmt, output))

@@ -34,6 +34,7 @@ SCHEMA_FILES = {
     "policy-test": "policy-test.schema.json",
     "config": "config.schema.json",
     "waivers": "waivers.schema.json",
+    "discovery-mapping": "discovery-mapping.schema.json",
 }
 
 

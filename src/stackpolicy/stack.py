@@ -54,6 +54,9 @@ class PlacesLocator:
 
     at: Location
     fields: Mapping[PathKey, Location] = field(default_factory=dict)
+    related: tuple[Location, ...] = ()
+    """Other declarations of the same component (an endpoint's configuration,
+    more replicas, an agent's alias), grouped into this one by discovery."""
 
     def origin(self) -> Location:
         return self.at
@@ -71,6 +74,13 @@ class Declared:
     locator: Locator
     source: str
     """The reader that found it: `manifest`, `terraform`, `kubernetes`, ..."""
+    address: str = ""
+    """Where discovery found it, in the source's own terms
+    (`pinecone_index.search`, `serving.kserve.io/InferenceService/ns/name`);
+    empty for a manifest component. `<source>:<address>` is what a manifest's
+    `source:` field names."""
+    confidence: str = ""
+    """Discovery's confidence (`certain`, `likely`, `possible`); empty for a manifest."""
 
 
 @dataclass(frozen=True)

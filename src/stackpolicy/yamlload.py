@@ -6,6 +6,12 @@ the node graph builds plain Python data plus a map from each value's path
 JSON document could hold is accepted: no Python tags, no merge keys, no
 duplicate keys; dates and other timestamps stay strings; alias expansion and
 nesting depth are bounded so a hostile file fails fast with a located error.
+
+`tolerant=True` is for other people's YAML that discovery reads (Kubernetes,
+compose, Backstage): merge keys are expanded and values under unknown tags
+(`!Ref`, compose's `!reset`) are kept as plain data. The bounds stay: alias
+expansion, depth and file size. Manifests, policies and configuration never
+ask for it.
 """
 
 from __future__ import annotations
@@ -159,8 +165,9 @@ def read_text(path: Path, display: str) -> str:
         ) from None
 
 
-def load_documents(text: str, display: str) -> list[Document]:
-    """Compose every document in `text`; `display` names the file in positions."""
+def load_documents(text: str, display: str, *, tolerant: bool = False) -> list[Document]:
+    """Compose every document in `text`; `display` names the file in positions.
+    `tolerant` accepts merge keys and unknown tags (see the module's doc)."""
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -169,11 +176,11 @@ def load_documents(text: str, display: str) -> list[Document]:
         raise YamlError(f"invalid YAML: {exc}", Location(display)) from None
     except RecursionError:
         raise YamlError("YAML nested too deeply", Location(display)) from None
-    return [_Builder(display).document(node) for node in nodes if node is not None]
+    return [_Builder(display, tolerant).document(node) for node in nodes if node is not None]
 
 
-def load_file(path: Path, display: str) -> list[Document]:
-    return load_documents(read_text(path, display), display)
+def load_file(path: Path, display: str, *, tolerant: bool = False) -> list[Document]:
+    return load_documents(read_text(path, display), display, tolerant=tolerant)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> YamlError:
@@ -200,8 +207,12 @@ def _tag(tag: str) -> str:
 class _Builder:
     """One walk over a composed node graph: data plus spans."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, tolerant: bool = False) -> None:
         self.display = display
+        self.tolerant = tolerant
+        # Where each mapping node was first built, so that keys merged from it
+        # (`<<: *defaults`) keep the spans of the place they were written.
+        self.first_key: dict[int, PathKey] = {}
         self.spans: dict[PathKey, Span] = {}
         self.key_spans: dict[PathKey, Span] = {}
         self.styles: dict[PathKey, str] = {}
@@ -255,6 +266,8 @@ class _Builder:
         if node.tag in _STRING_TAGS:
             return node.value
         construct = _SCALARS.get(node.tag)
+        if construct is None and self.tolerant:
+            return node.value  # `!Ref x`, `!reset null`: the text as written
         if construct is None:
             raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         value = construct(node)
@@ -263,7 +276,7 @@ class _Builder:
         return value
 
     def sequence(self, node: SequenceNode, key: PathKey) -> tuple[list[Any], int]:
-        if node.tag != _TAG + "seq":
+        if node.tag != _TAG + "seq" and not self.tolerant:
             raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         items, size = [], 1
         for index, child in enumerate(node.value):
@@ -273,11 +286,20 @@ class _Builder:
         return items, size
 
     def mapping(self, node: MappingNode, key: PathKey) -> tuple[dict[str, Any], int]:
-        if node.tag != _TAG + "map":
+        if node.tag != _TAG + "map" and not self.tolerant:
             raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
+        self.first_key.setdefault(id(node), key)
         result: dict[str, Any] = {}
         size = 1
+        merges: list[Node] = []
         for key_node, value_node in node.value:
+            if (
+                self.tolerant
+                and isinstance(key_node, ScalarNode)
+                and key_node.tag == _TAG + "merge"
+            ):
+                merges.append(value_node)
+                continue
             name = self.key(key_node)
             child = (*key, name)
             if name in result:
@@ -288,7 +310,31 @@ class _Builder:
             self.key_spans[child] = span(key_node)
             result[name], child_size = self.build(value_node, child)
             size += child_size
+        for merge in merges:
+            size += self.merge(merge, key, result)
         return result, size
+
+    def merge(self, node: Node, key: PathKey, result: dict[str, Any]) -> int:
+        """`<<: *a` or `<<: [*a, *b]`: keys written here win, then the first
+        mapping that has the key (YAML 1.1's merge rules). Counted against the
+        alias bound like any alias."""
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        size = 0
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise self.error("a merge key (<<) takes a mapping or a list of mappings", source)
+            merged, source_size = self.build(source, (*key, "<<"))
+            size += source_size
+            origin = self.first_key.get(id(source), (*key, "<<"))
+            for name, value in merged.items():
+                if name in result:
+                    continue
+                result[name] = value
+                was, now = (*origin, name), (*key, name)
+                for table in (self.spans, self.key_spans):
+                    if was in table:
+                        table[now] = table[was]
+        return size
 
     def key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):

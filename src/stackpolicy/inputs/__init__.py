@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Protocol
 
 from stackpolicy.errors import ManifestError, StackpolicyError
+from stackpolicy.inputs.backstage import BackstageReader
+from stackpolicy.inputs.compose import ComposeReader
 from stackpolicy.inputs.files import InputFile, find_files
+from stackpolicy.inputs.kubernetes import KubernetesReader
 from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
+from stackpolicy.inputs.terraform import TerraformReader
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
 from stackpolicy.stack import Fragment, LoadedStack, build_stack
@@ -36,10 +40,19 @@ class Reader(Protocol):
         ...
 
 
-READERS: Mapping[str, Reader] = {"manifest": ManifestReader()}
-"""Every input format, by name."""
+READERS: Mapping[str, Reader] = {
+    "manifest": ManifestReader(),
+    "kubernetes": KubernetesReader(),
+    "compose": ComposeReader(),
+    "backstage": BackstageReader(),
+    "terraform": TerraformReader(),
+}
+"""Every input format, by name. The discovery readers (all but `manifest`)
+use the bundled discovery mapping; stackpolicy.discovery.discover takes an
+org's mapping and links components across files."""
 
 MANIFEST_READERS = ("manifest",)
+DISCOVERY_READERS = ("terraform", "kubernetes", "compose", "backstage")
 
 
 def load_stack(

@@ -12,3 +12,6 @@ from stackpolicy.stack import Fragment
 class Read:
     fragments: tuple[Fragment, ...] = ()
     errors: tuple[StackpolicyError, ...] = ()
+    warnings: tuple[StackpolicyError, ...] = ()
+    """What was skipped and why (a file found in a directory scan that does
+    not parse, a Helm template): said, but no reason to stop."""
