@@ -6,6 +6,7 @@ Anything that is not a StackpolicyError is a bug.
 
 from __future__ import annotations
 
+from stackpolicy.escape import line
 from stackpolicy.location import Location
 
 
@@ -18,9 +19,9 @@ class StackpolicyError(Exception):
         self.location = location
 
     def __str__(self) -> str:
-        """One line, always: a newline from the input cannot split an error."""
-        one_line = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.location}: {one_line}"
+        """One line, always: a newline, ESC or bidi override from the input (in
+        a file name or a quoted value) is shown escaped, never acted on."""
+        return line(f"{self.location}: {self.message}")
 
 
 class YamlError(StackpolicyError):

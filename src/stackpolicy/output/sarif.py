@@ -20,6 +20,7 @@ import sarif_om as om
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
+from stackpolicy.escape import line
 from stackpolicy.findings import SEVERITY_RANK, Finding
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
@@ -198,7 +199,7 @@ def _suppressions(finding: Finding) -> list[om.Suppression] | None:
     if waiver is None:
         return None
     justification = f"{waiver.reason} (owner {waiver.owner}, expires {waiver.expires})"
-    return [node(om.Suppression, kind="external", justification=justification)]
+    return [node(om.Suppression, kind="external", justification=line(justification))]
 
 
 def _fingerprint(finding: Finding, uri: str) -> str:
@@ -243,4 +244,6 @@ def _kind(error: StackpolicyError) -> str:
 
 
 def _message(text: str) -> om.Message:
-    return node(om.Message, text=text)
+    # Viewers show message text as it is: names and file names from the input
+    # must not bring line breaks, terminal escapes or bidi overrides with them.
+    return node(om.Message, text=line(text))
