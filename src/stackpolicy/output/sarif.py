@@ -24,7 +24,7 @@ from stackpolicy.escape import line
 from stackpolicy.findings import SEVERITY_RANK, Finding
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
-from stackpolicy.paths import relative_uri
+from stackpolicy.paths import relative_uri, uri_reference
 from stackpolicy.policy import Policy
 from stackpolicy.report import Report, sorted_errors
 
@@ -209,11 +209,12 @@ def _fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def _location(where: Location, uri: str) -> om.Location:
+def _location(where: Location, path: str) -> om.Location:
+    bundled = where.in_file and not where.in_repository  # an absolute `stackpolicy:` URI
     artifact = node(
         om.ArtifactLocation,
-        uri=uri,
-        uri_base_id=None if ":" in uri.split("/", 1)[0] else "%SRCROOT%",
+        uri=uri_reference(where, path),
+        uri_base_id=None if bundled else "%SRCROOT%",
     )
     region = node(
         om.Region,
