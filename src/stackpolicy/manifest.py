@@ -69,7 +69,7 @@ def manifest_files(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             found.extend((p, False) for p in files)
-        elif path.is_file():
+        elif path.exists():  # a FIFO or device is refused, with its kind, when read
             found.append((path, True))
         else:
             raise UsageError(f"no such file or directory: {path}", Location(str(path)))
