@@ -72,7 +72,8 @@ def manifest_files(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
         elif path.exists():  # a FIFO or device is refused, with its kind, when read
             found.append((path, True))
         else:
-            raise UsageError(f"no such file or directory: {path}", Location(str(path)))
+            shown = display_path(path)  # a glob from the config matches absolute paths
+            raise UsageError(f"no such file or directory: {shown}", Location(shown))
     return found
 
 
