@@ -21,6 +21,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stackpolicy.errors import StackpolicyError, YamlError
+from stackpolicy.fileio import kind_of
 from stackpolicy.heap import frozen_heap
 from stackpolicy.location import Location
 
@@ -135,13 +136,6 @@ def max_file_bytes() -> int:
     return int(float(os.environ.get("STACKPOLICY_MAX_FILE_MB", "64")) * 1024 * 1024)
 
 
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 # A FIFO would block open() until a writer appears; O_NONBLOCK lets open
 # return so fstat can refuse it. It changes nothing for a regular file.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -165,8 +159,7 @@ def read_text(path: Path, display: str, error: type[StackpolicyError] = YamlErro
             raise
         if not stat.S_ISREG(info.st_mode):
             os.close(fd)
-            kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
-            raise error(f"not a regular file: {kind}", where)
+            raise error(f"not a regular file: {kind_of(info.st_mode)}", where)
         size = info.st_size
         with os.fdopen(fd, "rb") as handle:
             # One byte past the limit: a file that grew since fstat is still caught.
