@@ -18,6 +18,7 @@ from stackpolicy.errors import ConfigError
 from stackpolicy.findings import Finding, Identity, identity
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
+from stackpolicy.yamlload import read_text
 
 FORMAT_VERSION = 1
 
@@ -46,24 +47,32 @@ Baseline = Counter[Identity]
 
 
 def read(path: Path) -> Baseline:
-    where = Location(display_path(path))
+    display = display_path(path)
+    where = Location(display)
+    # The same bounded read as every other input: a regular file, at most
+    # STACKPOLICY_MAX_FILE_MB, UTF-8.
+    text = read_text(path, display, ConfigError)
     try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
+        document: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not a stackpolicy baseline: {exc.msg}", _at(display, exc)) from None
+    except RecursionError:
+        raise ConfigError("not a stackpolicy baseline: JSON nested too deeply", where) from None
+    try:
         if document.get("version") != FORMAT_VERSION:
             raise ConfigError(f"unsupported baseline version {document.get('version')!r}", where)
         return Counter(
             Identity(e["policy"], e["component"] or "", e["file"], e.get("key", ""))
             for e in document["findings"]
         )
-    except (
-        OSError,
-        UnicodeDecodeError,
-        json.JSONDecodeError,
-        AttributeError,
-        KeyError,
-        TypeError,
-    ) as exc:
+    except (AttributeError, KeyError, TypeError) as exc:
         raise ConfigError(f"not a stackpolicy baseline: {exc}", where) from None
+
+
+def _at(display: str, exc: json.JSONDecodeError) -> Location:
+    """The line and column of a JSON error; the column counts code points, as
+    every Location does (JSONDecodeError's colno already does)."""
+    return Location(display, exc.lineno, exc.colno)
 
 
 def apply(findings: Sequence[Finding], baseline: Baseline) -> Outcome:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 
 import click
 
-from stackpolicy.errors import StackpolicyError, one_line
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.escape import line
 
 EXIT_ERROR = 2
 EXIT_BUG = 3
@@ -84,7 +85,7 @@ def _log(text: str) -> str:
 
 def _say(message: str) -> None:
     with contextlib.suppress(OSError):  # stderr gone too: the exit code is all that is left
-        click.echo(one_line(message), err=True)
+        click.echo(line(message), err=True)
 
 
 def _silence_stdout() -> None:

@@ -6,6 +6,7 @@ Anything that is not a StackpolicyError is a bug.
 
 from __future__ import annotations
 
+from stackpolicy.escape import line
 from stackpolicy.location import Location
 
 
@@ -18,13 +19,9 @@ class StackpolicyError(Exception):
         self.location = location
 
     def __str__(self) -> str:
-        """One line, always: a newline from the input cannot split an error."""
-        return f"{self.location}: {one_line(self.message)}"
-
-
-def one_line(text: str) -> str:
-    """`text` with line breaks shown as escapes, so it prints as one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+        """One line, always: a newline, ESC or bidi override from the input (in
+        a file name or a quoted value) is shown escaped, never acted on."""
+        return line(f"{self.location}: {self.message}")
 
 
 class YamlError(StackpolicyError):

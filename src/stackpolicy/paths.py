@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
-from stackpolicy.location import Location
+from stackpolicy.location import BUNDLED_PREFIX, Location
 
 
 def repository_root(start: Path | None = None) -> Path:
@@ -33,6 +34,17 @@ def relative_uri(where: Location, base_dir: Path | None) -> str:
     base = _resolved(base_dir) if base_dir else repository_root()
     absolute = Path.cwd() / where.path
     return PurePosixPath(Path(os.path.relpath(absolute, base)).as_posix()).as_posix()
+
+
+def uri_reference(where: Location, path: str) -> str:
+    """`path`, the plain path `relative_uri` gives for `where`, as an RFC 3986
+    URI reference for SARIF: everything but unreserved characters and `/`
+    percent-encoded (non-ASCII as UTF-8), so a `#`, `?`, `%` or space in a
+    file name stays part of the path instead of starting a fragment or a query.
+    A bundled file keeps its `stackpolicy:` scheme."""
+    if where.in_file and not where.in_repository:
+        return BUNDLED_PREFIX + quote(path.removeprefix(BUNDLED_PREFIX), safe="/")
+    return quote(path, safe="/")
 
 
 @cache

@@ -51,8 +51,9 @@ def schema(name: str) -> dict[str, Any]:
 def display_path(path: Path) -> str:
     """A path for output: relative to the working directory (`../` where it
     must), bundled files by their place in the library; never absolute, so
-    reports do not leak where a checkout lives."""
-    resolved = path.resolve()
+    reports do not leak where a checkout lives. A symlink is shown as itself,
+    not as where it points (a dangling one may point anywhere)."""
+    resolved = _resolved_parent(path)
     cwd = Path.cwd().resolve()
     if resolved.is_relative_to(cwd):
         return resolved.relative_to(cwd).as_posix()
@@ -63,3 +64,12 @@ def display_path(path: Path) -> str:
         return Path(os.path.relpath(resolved, cwd)).as_posix()
     except ValueError:  # another drive on Windows: there is no relative path
         return path.as_posix()
+
+
+def _resolved_parent(path: Path) -> Path:
+    """`path` made absolute with its directories resolved (so a symlinked
+    working directory still compares equal) but its last part kept as it is."""
+    absolute = path.absolute()
+    if absolute.name in ("", ".", ".."):
+        return absolute.resolve()
+    return absolute.parent.resolve() / absolute.name

@@ -15,7 +15,7 @@ from stackpolicy.errors import StackpolicyError
 from stackpolicy.resources import schema
 from stackpolicy.yamlload import Document, PathKey
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # fullmatch: `$` would allow a final newline
 _JSON_TYPES = {
     dict: "object",
     list: "array",
@@ -70,7 +70,7 @@ def dotted(key: PathKey) -> str:
     a plain name is quoted, so a message never carries a raw newline."""
     text = ""
     for part in key:
-        if isinstance(part, int) or not _NAME.match(part):
+        if isinstance(part, int) or not _NAME.fullmatch(part):
             text += f"[{part!r}]"
         else:
             text += f".{part}" if text else part
@@ -104,6 +104,11 @@ def _located(
         message = f"{where}: expected {_or(expected)}, got {actual}"
     elif err.validator == "required":
         message = f"{where}: {err.message}"
+    elif err.validator == "pattern":
+        # The schemas end patterns with `$(?!\n)`: `$` that, in Python as in
+        # ECMA-262, refuses a final newline. People read it as `$`.
+        shown = str(err.validator_value).replace("$(?!\\n)", "$")
+        message = f"{where}: {_short(f'{err.instance!r} does not match {shown!r}')}"
     else:
         message = f"{where}: {_short(err.message)}"
     return error(message, document.locate(key))

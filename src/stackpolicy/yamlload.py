@@ -17,6 +17,7 @@ ask for it.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from stackpolicy.errors import YamlError
+from stackpolicy.errors import StackpolicyError, YamlError
+from stackpolicy.fileio import kind_of
 from stackpolicy.location import Location
 
 try:  # libyaml composes ~5x faster than the pure-Python loader.
@@ -139,19 +141,41 @@ def max_file_bytes() -> int:
     return int(float(os.environ.get("STACKPOLICY_MAX_FILE_MB", "64")) * 1024 * 1024)
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a file as UTF-8 (a BOM is allowed); bad bytes are a located error,
-    and so is a file too large to load safely."""
+# A FIFO would block open() until a writer appears; O_NONBLOCK lets open
+# return so fstat can refuse it. It changes nothing for a regular file.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_OPEN_FLAGS |= getattr(os, "O_BINARY", 0)
+
+
+def read_text(path: Path, display: str, error: type[StackpolicyError] = YamlError) -> str:
+    """Read a regular file as UTF-8 (a BOM is allowed), at most
+    `max_file_bytes()` of it. A FIFO, device, socket or directory is refused
+    at once, before any read (a FIFO would hang, /dev/zero never ends and
+    reports size 0); a symlink to a regular file is fine. Bad bytes and a
+    file too large are located errors of type `error`."""
+    where = Location(display)
+    limit = max_file_bytes()
     try:
-        size, limit = path.stat().st_size, max_file_bytes()
-        raw = path.read_bytes() if size <= limit else b""
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise error(f"not a regular file: {kind_of(info.st_mode)}", where)
+        size = info.st_size
+        with os.fdopen(fd, "rb") as handle:
+            # One byte past the limit: a file that grew since fstat is still caught.
+            raw = handle.read(limit + 1) if size <= limit else b""
     except OSError as exc:
-        raise YamlError(f"cannot read: {exc.strerror or exc}", Location(display)) from None
-    if size > limit:
-        raise YamlError(
-            f"file is {size / 2**20:.0f} MiB, more than the {limit / 2**20:.0f} MiB stackpolicy "
-            "reads (set STACKPOLICY_MAX_FILE_MB to raise the limit)",
-            Location(display),
+        raise error(f"cannot read: {exc.strerror or exc}", where) from None
+    if size > limit or len(raw) > limit:
+        raise error(
+            f"file is {max(size, len(raw)) / 2**20:.0f} MiB, more than the {limit / 2**20:.0f} "
+            "MiB stackpolicy reads (set STACKPOLICY_MAX_FILE_MB to raise the limit)",
+            where,
         )
     try:
         return raw.decode("utf-8-sig")
@@ -159,9 +183,9 @@ def read_text(path: Path, display: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        where = Location(display, line, column)
-        raise YamlError(
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", where
+        raise error(
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+            Location(display, line, column),
         ) from None
 
 

@@ -296,7 +296,10 @@ def test_a_broken_baseline_is_a_located_error(write: Write) -> None:
     write("base.json", "{not json")
     result = invoke("check", "--baseline", "base.json")
     assert result.exit_code == 2
-    assert result.stderr.startswith("base.json:1:1: not a stackpolicy baseline")
+    assert result.stderr == (
+        "base.json:1:2: not a stackpolicy baseline: "
+        "Expecting property name enclosed in double quotes\n"
+    )
 
 
 def test_changed_files_report_their_findings_and_stack_wide_ones(write: Write) -> None:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -203,3 +204,41 @@ def test_a_large_real_run_validates(write: Write) -> None:
     code, log, _ = sarif("s.yaml", "-p", OWNERS, "--fail-on", "warning")
     assert code == 1
     assert len(log["runs"][0]["results"]) == 1500
+
+
+HOSTILE_NAMES = [
+    "stack/team a#1 100%.yaml",
+    "q?x=1.yaml",
+    "a:b.yaml",
+    "ü ñ [x].yaml",
+    "%2e%2e.yaml",
+]
+
+
+def uris(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "artifactLocation":
+                yield value["uri"]
+            else:
+                yield from uris(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from uris(item)
+
+
+def test_every_uri_decodes_back_to_its_path(write: Write) -> None:
+    for name in HOSTILE_NAMES:
+        write(name, STACK_HEAD + "  - {name: x" + str(len(name)) + ", kind: stream}\n")
+    write("broken #2.yaml", "kind: [\n")
+    found = []
+    for paths in (HOSTILE_NAMES, ["broken #2.yaml"]):  # findings, then an error notification
+        result = CliRunner().invoke(main, ["check", *paths, "-p", OWNERS, "-f", "sarif"])
+        found += list(uris(valid(result.stdout)))
+    assert len(found) == len(HOSTILE_NAMES) + 1
+    for uri in found:
+        parts = urlsplit(uri)
+        assert (parts.scheme, parts.query, parts.fragment) == ("", "", "")
+        assert re.fullmatch(r"[A-Za-z0-9\-._~/%]+", uri), uri
+    assert sorted(unquote(uri) for uri in found) == sorted([*HOSTILE_NAMES, "broken #2.yaml"])
+    assert "stack/team%20a%231%20100%25.yaml" in found

@@ -8,6 +8,7 @@ import click
 
 from stackpolicy import baseline, pipeline
 from stackpolicy.commands import echo_errors
+from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
 from stackpolicy.settings import Request, read_config, resolve
@@ -19,5 +20,5 @@ def run(request: Request, output: Path) -> int:
     if report.errors:
         return EXIT_ERROR  # a baseline of a half-checked stack would hide findings
     write_atomic(output, baseline.render(report.findings))
-    click.echo(f"{output}: {len(report.findings)} findings recorded", err=True)
+    click.echo(line(f"{output}: {len(report.findings)} findings recorded"), err=True)
     return EXIT_OK

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from stackpolicy.escape import line
 from stackpolicy.library import Entry, load_library
 from stackpolicy.reference import rule_yaml, scope, value_text
 from stackpolicy.report import EXIT_OK
@@ -49,7 +50,8 @@ def render(entry: Entry) -> str:
         verdicts = [f"reports {e.describe()}" for e in found] or ["complies"]
         out += ["", f"Example: {case.name}", *_indent(case.snippet.splitlines())]
         out += [f"  => {verdict}" for verdict in verdicts]
-    return "\n".join(out) + "\n"
+    # Each entry is one line we meant to write; the policy text in it is input.
+    return "\n".join(line(text) for text in out) + "\n"
 
 
 def _indent(lines: Sequence[str]) -> list[str]:

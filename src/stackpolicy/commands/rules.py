@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from stackpolicy.commands import echo_errors
+from stackpolicy.escape import line
 from stackpolicy.library import load_library
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
 
@@ -33,5 +34,5 @@ def run(paths: Sequence[Path], layer: str | None, fmt: str) -> int:
         click.echo(json.dumps(rows, indent=2))
     else:
         for p in policies:
-            click.echo(f"{p.id:<12} {p.severity:<8} {p.layer:<20} {p.title}")
+            click.echo(line(f"{p.id:<12} {p.severity:<8} {p.layer:<20} {p.title}"))
     return EXIT_ERROR if library.errors else EXIT_OK

@@ -10,6 +10,7 @@ import click
 
 from stackpolicy import cel
 from stackpolicy.commands import echo_errors
+from stackpolicy.escape import line
 from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
 from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
@@ -36,7 +37,7 @@ def render(report: SuiteReport, require_cases: bool, quiet: bool) -> str:
     for path, group in groupby(report.results, key=lambda r: r.file.path):
         shown = [r for r in group if not (quiet and r.passed)]
         if shown:
-            lines.append(path)
+            lines.append(line(path))
             lines.extend(line for result in shown for line in _case_lines(result))
     results = report.results
     failed = sum(1 for r in results if r.missing or r.unexpected)
@@ -52,16 +53,17 @@ def render(report: SuiteReport, require_cases: bool, quiet: bool) -> str:
 
 
 def _case_lines(result: CaseResult) -> list[str]:
-    name = result.case.name
+    name = line(result.case.name)  # case names, errors and messages are input
     if result.passed:
         return [f"  {click.style('pass', fg='green')}  {name}"]
     label = click.style("ERROR" if result.errors else "FAIL", fg="red", bold=True)
-    lines = [f"  {label}  {name} ({result.case.location})"]
-    lines += [f"        {error}" for error in result.errors]
-    lines += [f"        - expected {e.describe()}" for e in result.missing]
+    lines = [f"  {label}  {name} ({line(str(result.case.location))})"]
+    lines += [f"        {line(str(error))}" for error in result.errors]
+    lines += [f"        - expected {line(e.describe())}" for e in result.missing]
     for finding in result.unexpected:
         on = f" on {finding.component}" if finding.component else " on the stack"
-        lines.append(f"        + got      {finding.policy_id}{on}: {finding.message!r}")
+        got = f"{finding.policy_id}{on}: {finding.message!r}"
+        lines.append(f"        + got      {line(got)}")
     return lines
 
 
@@ -72,4 +74,4 @@ def _coverage_lines(coverage: Coverage, require_cases: bool) -> list[str]:
         ("no passing case (a stack that complies)", coverage.no_passing_case),
         ("no failing case (a stack that violates it)", coverage.no_failing_case),
     ]
-    return [f"{level}: {what}: {', '.join(ids)}" for what, ids in gaps if ids]
+    return [f"{level}: {what}: {line(', '.join(ids))}" for what, ids in gaps if ids]

@@ -36,11 +36,12 @@ def find_files(
             for file in sorted(_walk(path, suffixes)):
                 if _first_visit(file, seen):
                     found.append(InputFile(file, display_path(file), explicit=False))
-        elif path.is_file():
+        elif path.exists():  # a FIFO or device is refused, with its kind, when read
             if _first_visit(path, seen):
                 found.append(InputFile(path, display_path(path), explicit=explicit))
         else:
-            raise UsageError(f"no such file or directory: {path}", Location(str(path)))
+            shown = display_path(path)  # a glob from the config matches absolute paths
+            raise UsageError(f"no such file or directory: {shown}", Location(shown))
     return found
 
 

@@ -6,9 +6,8 @@ styles are fetched: the page opens without a network."""
 
 from __future__ import annotations
 
-from html import escape
-
 from stackpolicy.audit import Audit, LayerAudit
+from stackpolicy.escape import html_text
 
 WIDTH = 1180
 LABEL_WIDTH = 250
@@ -33,8 +32,8 @@ def render(audit: Audit) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
+        f"<title>{html_text(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html_text(title)}</h1>",
         picture(audit),
         "<h2>Layers</h2>",
         _table(audit),
@@ -88,7 +87,7 @@ def picture(audit: Audit) -> str:
 
 def _band(layer: LayerAudit, top: int, height: int) -> str:
     shade = "#fafafa" if layer.components else "#fdecea"
-    label = escape(layer.title) + ("" if layer.components else " (empty)")
+    label = html_text(layer.title) + ("" if layer.components else " (empty)")
     return (
         f'<g class="layer" data-layer="{layer.layer}" data-status="{layer.status}">'
         f'<rect x="0" y="{top}" width="{WIDTH}" height="{height}" fill="{shade}" '
@@ -100,12 +99,12 @@ def _band(layer: LayerAudit, top: int, height: int) -> str:
 def _box(name: str, kind: str, severity: str, x: int, top: int) -> str:
     short = name if len(name) <= 24 else name[:23] + "…"
     return (
-        f'<g class="component severity-{severity}" data-name="{escape(name)}">'
-        f"<title>{escape(name)} ({escape(kind)}): {severity}</title>"
+        f'<g class="component severity-{severity}" data-name="{html_text(name)}">'
+        f"<title>{html_text(name)} ({html_text(kind)}): {severity}</title>"
         f'<rect x="{x}" y="{top}" width="{BOX_W}" height="{BOX_H}" rx="6" '
         f'fill="{FILL[severity]}" stroke="{STROKE[severity]}"/>'
-        f'<text x="{x + 8}" y="{top + 17}" font-size="12">{escape(short)}</text>'
-        f'<text x="{x + 8}" y="{top + 32}" font-size="10" fill="#555">{escape(kind)}</text>'
+        f'<text x="{x + 8}" y="{top + 17}" font-size="12">{html_text(short)}</text>'
+        f'<text x="{x + 8}" y="{top + 32}" font-size="10" fill="#555">{html_text(kind)}</text>'
         "</g>"
     )
 
@@ -118,10 +117,11 @@ def _table(audit: Audit) -> str:
     for layer in reversed(audit.layers):
         counts = dict(layer.findings)
         rows.append(
-            f"<tr><td>{escape(layer.title)}</td>"
+            f"<tr><td>{html_text(layer.title)}</td>"
             f'<td class="status-{layer.status}">{layer.status}</td>'
             f'<td class="n">{len(layer.components)}</td>'
-            f"<td>{escape(', '.join(layer.owners))}</td><td>{escape(', '.join(layer.vendors))}</td>"
+            f"<td>{html_text(', '.join(layer.owners))}</td>"
+            f"<td>{html_text(', '.join(layer.vendors))}</td>"
             f'<td class="n">{counts["error"]}</td><td class="n">{counts["warning"]}</td></tr>'
         )
     rows.append("</table>")
@@ -132,8 +132,8 @@ def _focus(audit: Audit) -> str:
     if not audit.focus:
         return "<p>Nothing stands out: every layer is present and clean.</p>"
     items = "".join(
-        f"<li><strong>{escape(layer.title)}</strong> (risk {layer.risk}): "
-        f"{escape('; '.join(layer.reasons))}</li>"
+        f"<li><strong>{html_text(layer.title)}</strong> (risk {layer.risk}): "
+        f"{html_text('; '.join(layer.reasons))}</li>"
         for layer in audit.focus
     )
     return f"<ol>{items}</ol>"

@@ -1,14 +1,21 @@
 """The audit as Markdown, to post as a pull-request comment: the layer
-table, the Mermaid picture, duplication and where to focus."""
+table, the Mermaid picture, duplication and where to focus.
+
+Every name, owner, vendor, kind and department is input: each goes through
+`escape.markdown`, so it can add no line, table cell, heading, link or HTML.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from stackpolicy.audit import Audit
+from stackpolicy.escape import markdown
 from stackpolicy.output.mermaid import diagram
 
 
 def render(audit: Audit) -> str:
-    title = audit.stack_name or "stack"
+    title = markdown(audit.stack_name or "stack")
     lines = [
         f"## stackpolicy audit: {title}",
         "",
@@ -17,22 +24,27 @@ def render(audit: Audit) -> str:
     ]
     for layer in reversed(audit.layers):
         counts = dict(layer.findings)
-        kinds = ", ".join(f"{kind} x{n}" for kind, n in layer.kinds) or "—"
+        kinds = _joined(f"{kind} x{n}" for kind, n in layer.kinds)
         lines.append(
-            f"| {layer.title} | {_status(layer.status)} | {len(layer.components)} | {kinds} "
-            f"| {', '.join(layer.owners) or '—'} | {', '.join(layer.vendors) or '—'} "
+            f"| {markdown(layer.title)} | {_status(layer.status)} | {len(layer.components)} "
+            f"| {kinds} | {_joined(layer.owners)} | {_joined(layer.vendors)} "
             f"| {counts['error']} | {counts['warning']} |"
         )
     lines += ["", "```mermaid", diagram(audit).rstrip(), "```", ""]
-    duplicated = [d.describe() for layer in audit.layers for d in layer.duplications]
+    duplicated = [markdown(d.describe()) for layer in audit.layers for d in layer.duplications]
     if duplicated:
         lines += ["**Duplication**", "", *(f"- {d}" for d in duplicated), ""]
     lines += ["**Where to focus the next 90 days**", ""]
     if not audit.focus:
         lines.append("Nothing stands out: every layer is present and clean.")
     for rank, layer in enumerate(audit.focus, start=1):
-        lines.append(f"{rank}. **{layer.title}** (risk {layer.risk}): {'; '.join(layer.reasons)}")
+        reasons = markdown("; ".join(layer.reasons))
+        lines.append(f"{rank}. **{markdown(layer.title)}** (risk {layer.risk}): {reasons}")
     return "\n".join(lines) + "\n"
+
+
+def _joined(items: Iterable[str]) -> str:
+    return markdown(", ".join(items)) or "—"
 
 
 def _status(status: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stackpolicy.audit import Audit, LayerAudit
+from stackpolicy.escape import line
 
 
 def render(audit: Audit) -> str:
@@ -23,7 +24,9 @@ def render(audit: Audit) -> str:
         lines.append("  nothing stands out: every layer is present and clean")
     for rank, layer in enumerate(audit.focus, start=1):
         lines.append(f"  {rank}. {layer.title} (risk {layer.risk}): {'; '.join(layer.reasons)}")
-    return "\n".join(lines) + "\n"
+    # Each entry is one line we wrote; names, owners and departments in it
+    # are input, so a newline or ESC among them is shown, not acted on.
+    return "\n".join(line(text) for text in lines) + "\n"
 
 
 def _summary(layer: LayerAudit) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from stackpolicy.discovery.scan import Discovery
+from stackpolicy.escape import line
 from stackpolicy.output.discover_common import summary
-from stackpolicy.output.discover_yaml import one_line
 
 
 def render(discovery: Discovery) -> str:
@@ -13,7 +13,7 @@ def render(discovery: Discovery) -> str:
         for component in components:
             row = summary(component)
             lines.append(
-                one_line(
+                line(
                     f"{row['file']}:{row['line']}:{row['column']}: {row['kind']} {row['name']!r}"
                     f" [{row['source']} {row['address']}, {row['confidence']}]"
                 )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stackpolicy.discovery.scan import Discovery
+from stackpolicy.escape import line
 from stackpolicy.output.discover_common import MANIFEST_FIELDS, summary
 from stackpolicy.stack import Declared
 
@@ -37,7 +38,7 @@ def render(discovery: Discovery) -> str:
         for component in discovery.possible:
             row = summary(component)
             lines.append(
-                one_line(
+                line(
                     f"#   {row['kind']} {row['name']} at {row['file']}:{row['line']} "
                     f"({row['source']}:{row['address']})"
                 )
@@ -48,7 +49,7 @@ def render(discovery: Discovery) -> str:
 def _component(component: Declared) -> list[str]:
     row = summary(component)
     lines = [
-        one_line(
+        line(
             f"  # {row['source']} {row['file']}:{row['line']}:{row['column']} "
             f"{row['address']} ({row['confidence']})"
         )
@@ -106,14 +107,6 @@ def quote(text: str) -> str:
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
-
-
-def one_line(text: str) -> str:
-    """Text for a comment or a line of output: no line break or control
-    character can start a new line (and so new YAML structure)."""
-    return "".join(
-        char if not _unsafe(char) and char not in "\n\r\t" else repr(char)[1:-1] for char in text
-    )
 
 
 def _unsafe(char: str) -> bool:

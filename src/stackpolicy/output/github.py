@@ -2,11 +2,14 @@
 
 `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=T::message`, with
 the escaping the runner expects: `%`, CR and LF in the message; also `:` and
-`,` in property values.
+`,` in property values. Every other control character is shown escaped
+(`\\x1b`, `\\u202e`), as in the text output: ESC sequences would colour or
+rewrite the log the annotation appears in, bidi overrides would reorder it.
 """
 
 from __future__ import annotations
 
+from stackpolicy.escape import line
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.output.text import summary
@@ -17,7 +20,9 @@ COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # CR and LF become the runner's own escapes (a line break inside the
+    # annotation); every other control is shown, as in the text output.
+    return line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -5,6 +5,7 @@ Markdown and pull-request comments."""
 from __future__ import annotations
 
 from stackpolicy.audit import Audit
+from stackpolicy.escape import mermaid
 
 MAX_EDGES = 60  # beyond this the references stop being readable
 CLASSES = {
@@ -15,21 +16,17 @@ CLASSES = {
 }
 
 
-def _label(text: str) -> str:
-    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-
-
 def diagram(audit: Audit) -> str:
     ids: dict[str, str] = {}
     lines = ["flowchart BT"]
     for index, layer in enumerate(audit.layers):
-        lines.append(f'  subgraph L{index}["{_label(layer.title)}"]')
+        lines.append(f'  subgraph L{index}["{mermaid(layer.title)}"]')
         lines.append("    direction LR")
         if not layer.components:
             lines.append(f'    L{index}_empty["(empty)"]')
         for component in layer.components:
             node = ids.setdefault(component.name, f"n{len(ids)}")
-            lines.append(f'    {node}["{_label(component.name)}<br/>{_label(component.kind)}"]')
+            lines.append(f'    {node}["{mermaid(component.name)}<br/>{mermaid(component.kind)}"]')
         lines.append("  end")
     # Stack the layers: data platform at the bottom, governance at the top.
     lines += [f"  L{i} ~~~ L{i + 1}" for i in range(len(audit.layers) - 1)]

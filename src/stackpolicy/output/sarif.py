@@ -20,10 +20,11 @@ import sarif_om as om
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
+from stackpolicy.escape import line
 from stackpolicy.findings import SEVERITY_RANK, Finding, Identity, identity
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
-from stackpolicy.paths import relative_uri
+from stackpolicy.paths import relative_uri, uri_reference
 from stackpolicy.policy import Policy
 from stackpolicy.report import Report, sorted_errors
 
@@ -196,7 +197,7 @@ def _suppressions(finding: Finding) -> list[om.Suppression] | None:
     if waiver is None:
         return None
     justification = f"{waiver.reason} (owner {waiver.owner}, expires {waiver.expires})"
-    return [node(om.Suppression, kind="external", justification=justification)]
+    return [node(om.Suppression, kind="external", justification=line(justification))]
 
 
 def _fingerprint(same: Identity) -> str:
@@ -205,11 +206,12 @@ def _fingerprint(same: Identity) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def _location(where: Location, uri: str) -> om.Location:
+def _location(where: Location, path: str) -> om.Location:
+    bundled = where.in_file and not where.in_repository  # an absolute `stackpolicy:` URI
     artifact = node(
         om.ArtifactLocation,
-        uri=uri,
-        uri_base_id=None if ":" in uri.split("/", 1)[0] else "%SRCROOT%",
+        uri=uri_reference(where, path),
+        uri_base_id=None if bundled else "%SRCROOT%",
     )
     region = node(
         om.Region,
@@ -240,4 +242,6 @@ def _kind(error: StackpolicyError) -> str:
 
 
 def _message(text: str) -> om.Message:
-    return node(om.Message, text=text)
+    # Viewers show message text as it is: names and file names from the input
+    # must not bring line breaks, terminal escapes or bidi overrides with them.
+    return node(om.Message, text=line(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from stackpolicy.escape import line
 from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.report import Report
 
@@ -23,6 +24,9 @@ def render(report: Report, options: FormatOptions) -> Rendered:
 
 
 def _line(where: str, severity: str, policy_id: str, message: str, color: bool) -> str:
+    # File names, ids and messages come from the input; escape them before
+    # adding colour, whose escape sequences are the only ones we write.
+    where, policy_id, message = line(where), line(policy_id), line(message)
     if color:
         severity = click.style(severity, fg=_COLORS[severity], bold=True)
         policy_id = click.style(policy_id, bold=True)
