@@ -185,8 +185,8 @@ class Errors:
         return f"index out of range: {index} (list size {size})"
 
     @staticmethod
-    def invalid_conversion(target: str, text: str) -> str:
-        return f"cannot convert {text!r} to {target}"
+    def invalid_conversion(target: str) -> str:
+        return f"cannot convert string to {target}"
 
 
 def map_key_order(key: object) -> tuple[int, object]:

@@ -311,7 +311,7 @@ def _to_int(value: Any) -> Any:
         return celtypes.IntType(int(number))
     if k == "string":
         if not _INT_TEXT.fullmatch(str(value)):
-            return error(Errors.invalid_conversion("int", str(value)))
+            return error(Errors.invalid_conversion("int"))
         return _int(int(str(value)))
     return error(Errors.NO_OVERLOAD)
 
@@ -323,7 +323,7 @@ def _to_double(value: Any) -> Any:
         return celtypes.DoubleType(float(value))
     if k == "string":
         if not _DOUBLE_TEXT.fullmatch(str(value)):
-            return error(Errors.invalid_conversion("double", str(value)))
+            return error(Errors.invalid_conversion("double"))
         return celtypes.DoubleType(float(str(value)))
     return error(Errors.NO_OVERLOAD)
 
