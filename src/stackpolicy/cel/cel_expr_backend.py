@@ -6,15 +6,25 @@ the stack and every policy's params are bound once, in one activation, and
 each part is compiled inside a wrapper that binds `component`, `params` and
 the policy's `variables` from it:
 
-    cel.bind(component, dyn(stack.components[sp_subject()]),
-    cel.bind(params, dyn(sp_params['SP-INF-001']),
-    cel.bind(variables, {'a': dyn(...)},
-    (
-    <the part as written>
+    cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,
+    cel.bind(params, sp_params['SP-INF-001'],
+    cel.bind(variables, {},
+    cel.bind(variables, {'a': <variable a as written>
+    },
+    <the part as written, rewritten as below>
     ))))
 
+Policy text always ends its own line, so a trailing `//` comment cannot
+swallow the closing brackets; the nesting this adds is counted by the
+dialect check (dialect.wrapper_depth). Every comprehension range becomes
+`cel.bind(sp_range, <range>, type(sp_range) == map ? sp_keys(sp_range) :
+sp_range)`, so map keys are visited sorted, and `string(x)` becomes
+`sp_string(x)`, so doubles are written as the seam writes them.
+
 `sp_subject()` returns the index of the component being evaluated. Each part
-is also compiled on its own first, so errors point into the source as written.
+is checked against the dialect first (stackpolicy.cel.dialect), so errors
+point into the source as written; cel-cpp's type checker is not used, so
+type errors are run-time errors, as on celpy.
 """
 
 from __future__ import annotations
