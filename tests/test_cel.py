@@ -196,3 +196,115 @@ def test_every_registered_backend_matches_the_protocols(name: str) -> None:
     program = made.compile(source("true"))
     assert program.source == source("true")
     assert binding.evaluate(program, "assert", None) is True
+
+
+# The dialect, enforced at load on every engine (docs/cel-dialect.md).
+
+
+@pytest.mark.parametrize(
+    ("expression", "position", "message"),
+    [
+        ("'abc'.charAt(1) == 'b'", (1, 7), "unknown function 'charAt'"),
+        ("'abc'.substring(1) == 'bc'", (1, 7), "unknown function 'substring'"),
+        ("'%s'.format(['x']) == 'x'", (1, 6), "unknown function 'format'"),
+        ("'abc'.indexOf('b', 1) == 1", (1, 7), "indexOf() takes 1 argument(s), not 2"),
+        ("cel.bind(x, 1, x) == 1", (1, 1), "undeclared reference to 'cel'"),
+        (
+            "!has(component.x) || component.owner.startswih('t')",
+            (1, 38),
+            "unknown function 'startswih': it is not in the stackpolicy CEL dialect"
+            " (did you mean 'startsWith'?)",
+        ),
+        ("1u == 1u", (1, 1), "unsigned integer literals (1u) are not in the dialect"),
+        ("'\\q' == 'q'", (1, 1), "invalid string literal: unknown escape \\q"),
+        ("size('a', 'b') == 1", (1, 1), "size() takes 1 argument(s), not 2"),
+    ],
+)
+def test_outside_the_dialect_is_a_load_error_on_every_engine(
+    backend: cel.Backend, expression: str, position: tuple[int, int], message: str
+) -> None:
+    with pytest.raises(CelCompileError) as info:
+        backend.compile(source(expression))
+    assert (info.value.line, info.value.column) == position
+    assert message in info.value.message
+
+
+def test_map_keys_are_visited_in_sorted_order(backend: cel.Backend) -> None:
+    labels = {"team": 1, "env": 2, "zone": 3, "app": 4}
+    component = {"name": "a", "labels": labels}
+    expression = "{'team':1,'env':2,'zone':3,'app':4}.map(k, k).join(',') + ';' + "
+    expression += "component.labels.filter(k, true).join(',')"
+    assert evaluate(backend, source(expression), components=[component]) == (
+        "app,env,team,zone;app,env,team,zone"
+    )
+    assert list(evaluate(backend, source("{'b': 1, 'a': 2, 'c': 3}"))) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("string(1000000.0)", "1e+06"),
+        ("string(123456.0)", "123456"),
+        ("string(0.1 + 0.2)", "0.30000000000000004"),
+        ("string(0.0 / 0.0)", "NaN"),
+        ("string(-1.0 / 0.0)", "-Infinity"),
+        ("string(true)", "true"),
+        ("dyn(1) == 1.0 && dyn(3) in [5.0, 3.0] && !(dyn(1) == null)", True),
+        ("[1, 'foo'].exists(e, e == '10')", False),
+        ("'abc'.split('')", ["a", "b", "c"]),
+        ("'\\x1c a \\x1f'.trim()", "\x1c a \x1f"),
+        ("'''a\nb''' + ' \\? \\` \\X41'", "a\nb ? ` A"),
+        ("[1, 2, 3].all(e, 6 / (2 - e) == 6)", False),
+    ],
+)
+def test_spec_semantics_on_every_engine(
+    backend: cel.Backend, expression: str, expected: Any
+) -> None:
+    assert evaluate(backend, source(expression)) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("[1, 2][-1] == 1", "index out of range: -1 (list size 2)"),
+        ("9223372036854775807 + 1 == 0", "integer overflow"),
+        ("int(-9223372036854775808.0) == 0", "int() of a double out of the int range"),
+        ("int('0x10') == 16", "cannot convert string to int"),
+        ("double('1_0') == 10.0", "cannot convert string to double"),
+        ("1 + 1.0 == 2.0", "no matching overload"),
+        ("5 % 0 == 0", "modulus by zero"),
+    ],
+)
+def test_run_time_errors_have_one_wording_and_phase(
+    backend: cel.Backend, expression: str, message: str
+) -> None:
+    program = backend.compile(source(expression))  # type errors are not load errors
+    binding = backend.bind({"components": [COMPONENT]}, [COMPONENT], {"T-1": {}})
+    with pytest.raises(CelEvalError) as info:
+        binding.evaluate(program, "assert", 0)
+    assert info.value.message == message
+
+
+def test_a_trailing_comment_in_a_variable_is_harmless(backend: cel.Backend) -> None:
+    program = source("variables.v == 2", variables=(("v", "1 + 1 // two"),))
+    assert evaluate(backend, program) is True
+
+
+def _nested(levels: int) -> str:
+    """A part exactly `levels` deep by the dialect's count: parentheses
+    around a literal (each pair one level, the literal one)."""
+    return "(" * (levels - 1) + "1" + ")" * (levels - 1) + " == 1"
+
+
+@pytest.mark.parametrize("variables", [0, 1, 5])
+def test_the_depth_limit_counts_the_wrapper(backend: cel.Backend, variables: int) -> None:
+    from stackpolicy.cel import dialect
+
+    defined = tuple((f"v{i}", "1") for i in range(variables))
+    room = dialect.MAX_DEPTH - dialect.wrapper_depth(True, variables)
+    # `x == 1` adds one level above the parentheses.
+    assert evaluate(backend, source(_nested(room - 1), variables=defined)) is True
+    with pytest.raises(CelCompileError, match="nested too deeply"):
+        backend.compile(source(_nested(room), variables=defined))
+    nested_list = "[" * (room - 2) + "1" + "]" * (room - 2) + " != []"
+    assert evaluate(backend, source(nested_list, variables=defined)) is True

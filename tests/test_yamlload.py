@@ -93,3 +93,20 @@ def test_bom_is_dropped_and_bad_bytes_are_located(tmp_path: Path) -> None:
     with pytest.raises(YamlError) as info:
         read_text(bad, "bad.yaml")
     assert str(info.value) == "bad.yaml:2:7: not UTF-8: byte 0xe9 cannot be decoded"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('a: "x\\0y"\n', 1, "strings must not contain NUL"),
+        ('a:\n  "k\\0": 1\n', 2, "strings must not contain NUL"),
+        ('a:\n  - "\\ud800"\n', 2, "invalid Unicode character escape"),
+    ],
+)
+def test_strings_an_engine_cannot_hold_are_located_errors(
+    text: str, line: int, message: str
+) -> None:
+    """cel-cpp cuts strings at NUL: such a value would read differently per engine."""
+    with pytest.raises(YamlError, match=message) as info:
+        load_documents(text, "f.yaml")
+    assert info.value.location.line == line

@@ -286,9 +286,18 @@ class _Builder:
             )
         return value, size
 
+    def text(self, node: ScalarNode) -> str:
+        """A string as policies see it: cel-cpp cuts strings at NUL, so a NUL
+        would read differently per engine. (A lone surrogate cannot get this
+        far: files are decoded as strict UTF-8 and PyYAML refuses \\ud800.)"""
+        value = str(node.value)
+        if "\0" in value:
+            raise self.error("strings must not contain NUL (\\0)", node)
+        return value
+
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag in _STRING_TAGS:
-            return node.value
+            return self.text(node)
         construct = _SCALARS.get(node.tag)
         if construct is None and self.tolerant:
             return node.value  # `!Ref x`, `!reset null`: the text as written
@@ -368,4 +377,4 @@ class _Builder:
         if node.tag not in _STRING_TAGS and node.tag not in _SCALARS:
             raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
         # Keys stay as written: `on:` is the string "on", not True.
-        return str(node.value)
+        return self.text(node)

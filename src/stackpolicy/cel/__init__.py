@@ -15,8 +15,10 @@ cel-cpp through cel-expr-python, and `celpy`, the pure-Python cel-python.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, Protocol, TypeVar
 
 from stackpolicy.errors import UsageError
@@ -162,5 +164,71 @@ def undeclared(
     )
 
 
-def missing_key(key: str) -> str:
+def missing_key(key: object) -> str:
     return f"no such key: {key!r} (test optional fields with has())"
+
+
+class Errors:
+    """Run-time error wording, the same on every engine (each backend maps
+    its library's own messages onto these)."""
+
+    OVERFLOW = "integer overflow"
+    DIVIDE_BY_ZERO = "divide by zero"
+    MODULUS_BY_ZERO = "modulus by zero"
+    NO_OVERLOAD = "no matching overload"
+    INT_RANGE = "int() of a double out of the int range"
+    BAD_MAP_KEY = "map keys must be bool, int or string"
+    DUPLICATE_KEY = "duplicate key in a map literal"
+
+    @staticmethod
+    def index_out_of_range(index: int, size: int) -> str:
+        return f"index out of range: {index} (list size {size})"
+
+    @staticmethod
+    def invalid_conversion(target: str) -> str:
+        return f"cannot convert string to {target}"
+
+
+def map_key_order(key: object) -> tuple[int, object]:
+    """The dialect's order of map keys: comprehensions visit them in it and
+    results list them in it. Booleans, then numbers, then strings, each ascending."""
+    if isinstance(key, bool):
+        return (0, key)
+    if isinstance(key, (int, float)):
+        return (1, key)
+    return (2, str(key))
+
+
+def plain(value: Any) -> Any:
+    """A result with its maps in the dialect's key order, so output does not
+    depend on an engine's hashing."""
+    if isinstance(value, dict):
+        return {k: plain(value[k]) for k in sorted(value, key=map_key_order)}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def format_double(number: float) -> str:
+    """string(double) as cel-cpp and cel-go write finite doubles: the shortest
+    digits that read back as the same double, in exponent form below 1e-4 and
+    from 1e6. Both engines call this one."""
+    if math.isnan(number):  # cel-cpp writes nan or -nan, by the sign bit
+        return "NaN"
+    if math.isinf(number):  # as the spec's string formatting writes them
+        return "Infinity" if number > 0 else "-Infinity"
+    sign, digits, exponent = Decimal(repr(number)).as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    exponent += len(digits) - 1  # of the first digit
+    minus = "-" if sign else ""
+    if text == "0":
+        return minus + "0"
+    if exponent < -4 or exponent >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{minus}{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    if exponent < 0:
+        return f"{minus}0.{'0' * (-exponent - 1)}{text}"
+    whole = text[: exponent + 1].ljust(exponent + 1, "0")
+    fraction = text[exponent + 1 :]
+    return minus + whole + ("." + fraction if fraction else "")

@@ -6,15 +6,25 @@ the stack and every policy's params are bound once, in one activation, and
 each part is compiled inside a wrapper that binds `component`, `params` and
 the policy's `variables` from it:
 
-    cel.bind(component, dyn(stack.components[sp_subject()]),
-    cel.bind(params, dyn(sp_params['SP-INF-001']),
-    cel.bind(variables, {'a': dyn(...)},
-    (
-    <the part as written>
+    cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,
+    cel.bind(params, sp_params['SP-INF-001'],
+    cel.bind(variables, {},
+    cel.bind(variables, {'a': <variable a as written>
+    },
+    <the part as written, rewritten as below>
     ))))
 
+Policy text always ends its own line, so a trailing `//` comment cannot
+swallow the closing brackets; the nesting this adds is counted by the
+dialect check (dialect.wrapper_depth). Every comprehension range becomes
+`cel.bind(sp_range, <range>, type(sp_range) == map ? sp_keys(sp_range) :
+sp_range)`, so map keys are visited sorted, and `string(x)` becomes
+`sp_string(x)`, so doubles are written as the seam writes them.
+
 `sp_subject()` returns the index of the component being evaluated. Each part
-is also compiled on its own first, so errors point into the source as written.
+is checked against the dialect first (stackpolicy.cel.dialect), so errors
+point into the source as written; cel-cpp's type checker is not used, so
+type errors are run-time errors, as on celpy.
 """
 
 from __future__ import annotations
@@ -32,20 +42,23 @@ from stackpolicy.cel import (
     BUDGET_MESSAGE,
     CelCompileError,
     CelEvalError,
+    Errors,
     PolicySource,
+    dialect,
+    format_double,
+    map_key_order,
     missing_key,
     names_for,
-    undeclared,
+    plain,
 )
 
 _DYN = cel.Type.DYN
 _ERROR = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
-_UNDECLARED = re.compile(r"undeclared reference to '([^']*)'")
-_NOT_FOUND = re.compile(r'Key not found in map : "(.*)"')
+_NOT_FOUND = re.compile(r"Key not found in map : (.*)")
 _STATUS = re.compile(r"^[A-Z_]+: ")
-# cel-cpp's checker rejects `dyn_value[key].map(...)` although dyn is a valid
-# comprehension range; such expressions are fine at run time.
-_SPURIOUS = re.compile(r"expression of type 'dyn' cannot be the range of a comprehension")
+# Around every comprehension range: a map is visited in the dialect's key order.
+_RANGE_OPEN = "cel.bind(sp_range, "
+_RANGE_CLOSE = "\n, type(sp_range) == map ? sp_keys(sp_range) : sp_range)"
 
 
 def make() -> CelExprBackend:
@@ -72,13 +85,34 @@ class CelExprBackend:
     def __init__(self) -> None:
         self._subject = _Subject()
         extensions = [ext_strings.ExtStrings(), ext_bindings.ExtBindings()]
-        # For checking a part on its own: the variables it may use, all dyn.
-        self._check_envs = {
-            frozenset(names): cel.NewEnv(
-                variables=dict.fromkeys(names, _DYN), extensions=extensions
-            )
-            for names in (names_for("component", ""), names_for("stack", ""))
-        }
+        keys = cel.FunctionDecl(
+            "sp_keys",
+            [
+                cel.Overload(
+                    "sp_keys_map",
+                    return_type=cel.Type.List(_DYN),
+                    parameters=[cel.Type.Map(_DYN, _DYN)],
+                    impl=lambda mapping: sorted(mapping, key=map_key_order),
+                )
+            ],
+        )
+        strings = cel.FunctionDecl(
+            "sp_string",
+            [
+                cel.Overload(
+                    f"sp_string_{name}",
+                    return_type=cel.Type.STRING,
+                    parameters=[kind],
+                    impl=impl,
+                )
+                for name, kind, impl in (
+                    ("double", cel.Type.DOUBLE, format_double),
+                    ("int", cel.Type.INT, str),
+                    ("string", cel.Type.STRING, str),
+                    ("bool", cel.Type.BOOL, lambda b: "true" if b else "false"),
+                )
+            ],
+        )
         subject = cel.FunctionDecl(
             "sp_subject",
             [
@@ -92,70 +126,94 @@ class CelExprBackend:
         )
         self._env = cel.NewEnv(
             variables={"stack": _DYN, "sp_params": _DYN},
-            functions=[subject],
+            functions=[subject, keys, strings],
             extensions=extensions,
         )
 
     def compile(self, source: PolicySource) -> CelExprProgram:
-        for name, text in source.variables:
-            self._check(f"variables.{name}", text, names_for(source.scope, ""))
-        for part, text in source.parts.items():
-            self._check(part, text, names_for(source.scope, part))
+        component = source.scope == "component"
         variables = tuple(
             (
                 name,
-                self._wrapped(
-                    source,
-                    part_component=source.scope == "component",
-                    variables=source.variables[:i],
-                    body=text,
+                self._text(
+                    dialect.variable_wrapper_depth(component, i),
+                    f"variables.{name}",
+                    text,
+                    names_for(source.scope, ""),
                 ),
             )
             for i, (name, text) in enumerate(source.variables)
         )
         parts = {
-            part: self._wrapped(
-                source,
-                part_component=source.scope == "component" or part == "message",
-                variables=source.variables,
-                body=text,
+            part: self._text(
+                dialect.wrapper_depth(component or part == "message", len(variables)),
+                part,
+                text,
+                names_for(source.scope, part),
             )
             for part, text in source.parts.items()
         }
-        return CelExprProgram(source, parts, variables)
+        return CelExprProgram(
+            source,
+            {
+                part: self._wrapped(part, source, component or part == "message", variables, text)
+                for part, text in parts.items()
+            },
+            tuple(
+                (name, self._wrapped(f"variables.{name}", source, component, variables[:i], text))
+                for i, (name, text) in enumerate(variables)
+            ),
+        )
 
-    def _check(self, part: str, text: str, names: set[str]) -> None:
-        """Parse and type-check the part as written, to report errors at their
-        place in it."""
-        try:
-            self._check_envs[frozenset(names)].compile(text)
-        except RuntimeError as exc:
-            errors = [e for e in _ERROR.finditer(str(exc)) if not _SPURIOUS.search(e.group(3))]
-            if errors or not _ERROR.search(str(exc)):
-                raise _compile_error(part, str(exc), names, errors) from None
+    def _text(self, wrapped: int, part: str, text: str, names: set[str]) -> str:
+        """The part, checked against the dialect, as cel-cpp is to compile it:
+        every comprehension range goes through `sp_range`, so map keys are
+        visited in the dialect's order."""
+        checked = dialect.check(part, text, names, wrapped)
+        # (offset, order, tie-break, characters replaced, text put there)
+        edits: list[tuple[int, int, int, int, str]] = []
+        for start, end in dialect.macro_ranges(checked.tree):
+            # At one offset, ranges that end come before ranges that start,
+            # and an enclosing range starts before the ones inside it.
+            edits.append((start, 1, -end, 0, _RANGE_OPEN))
+            edits.append((end, 0, 0, 0, _RANGE_CLOSE))
+        for start in dialect.global_calls(checked.tree, "string"):
+            # cel-cpp writes doubles its own way (-nan); the seam writes them.
+            edits.append((start, 2, 0, len("string"), "sp_string"))
+        pieces, at = [], 0
+        for offset, _, _, replaced, inserted in sorted(edits):
+            pieces += [text[at:offset], inserted]
+            at = offset + replaced
+        pieces.append(text[at:])
+        return "".join(pieces)
 
     def _wrapped(
         self,
+        part: str,
         source: PolicySource,
         part_component: bool,
         variables: Sequence[tuple[str, str]],
         body: str,
     ) -> Any:
+        # Every piece of policy text ends its own line, so a trailing `//`
+        # comment cannot swallow what the wrapper writes after it. The depth
+        # this adds is dialect.wrapper_depth: keep the two in step.
         lines = []
         if part_component:
             lines.append(
-                "cel.bind(component, "
-                "dyn(sp_subject() >= 0 ? stack.components[sp_subject()] : null),"
+                "cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,"
             )
-        lines.append(f"cel.bind(params, dyn(sp_params[{json.dumps(source.key)}]),")
-        lines.append("cel.bind(variables, dyn({}),")
+        lines.append(f"cel.bind(params, sp_params[{json.dumps(source.key)}],")
+        lines.append("cel.bind(variables, {},")
         for i, (name, text) in enumerate(variables):
             earlier = "".join(f"{json.dumps(n)}: variables.{n}, " for n, _ in variables[:i])
-            # dyn(): the checker must not narrow a variable's type from its first use.
-            lines.append(f"cel.bind(variables, {{{earlier}{json.dumps(name)}: dyn({text})}},")
-        text = "\n".join(lines) + "\n(\n" + body + "\n)" + ")" * len(lines)
-        # Already checked on its own; the wrapper only binds names.
-        return self._env.compile(text, disable_check=True)
+            lines.append(f"cel.bind(variables, {{{earlier}{json.dumps(name)}: {text}\n}},")
+        wrapped = "\n".join(lines) + "\n" + body + "\n" + ")" * len(lines)
+        try:
+            # The dialect check has run: the wrapper only binds names.
+            return self._env.compile(wrapped, disable_check=True)
+        except RuntimeError as exc:  # a construct the dialect allows and cel-cpp refuses
+            raise _compile_error(part, str(exc), [*_ERROR.finditer(str(exc))]) from None
 
     def bind(
         self,
@@ -178,7 +236,7 @@ class CelExprBinding:
         self.subject.index = -1 if subject is None else subject
         value = self._run(program.parts[part], part)
         if value.type() != cel.Type.ERROR:
-            return value.plain_value()
+            return plain(value.plain_value())
         # Which variable failed, if any, so the error names it.
         for name, variable in program.variables:
             failed = self._run(variable, f"variables.{name}")
@@ -192,27 +250,14 @@ class CelExprBinding:
         except RuntimeError as exc:
             if "Iteration budget exceeded" in str(exc):
                 raise CelEvalError(part, BUDGET_MESSAGE) from None
-            raise CelEvalError(part, _STATUS.sub("", str(exc))) from None
+            raise CelEvalError(part, _message(str(exc))) from None
 
 
-def _compile_error(
-    part: str, text: str, names: set[str], errors: Sequence[re.Match[str]]
-) -> CelCompileError:
+def _compile_error(part: str, text: str, errors: Sequence[re.Match[str]]) -> CelCompileError:
     match = errors[0] if errors else None
     if match is None:
         return CelCompileError(part, text.splitlines()[0] if text else "invalid expression")
     line, column, problem = int(match.group(1)), int(match.group(2)), match.group(3)
-    name = _UNDECLARED.search(problem)
-    if name:
-        qualified = name.group(1)
-        first = qualified.split(".")[0]
-        # cel-cpp points at the last `.` of a qualified name; point at its start.
-        start = (
-            column - (len(qualified) - len(qualified.rsplit(".", 1)[-1]) - 1)
-            if "." in qualified
-            else column
-        )
-        return undeclared(part, first, names, line, max(start, 1))
     return CelCompileError(part, f"syntax error: {_syntax(problem)}", line, column)
 
 
@@ -230,10 +275,43 @@ def _syntax(problem: str) -> str:
 
 
 def _eval_message(value: Any) -> str:
-    message = _STATUS.sub("", str(value.value()))
+    return _message(str(value.value()))
+
+
+def _message(text: str) -> str:
+    message = _STATUS.sub("", text)
+    message = re.sub(r"\s*\[[A-Z_]+\]\s*$", "", message)
     key = _NOT_FOUND.search(message)
     if key:
-        return missing_key(key.group(1))
-    if message.startswith("No matching overloads found"):
-        return "no matching overload"
+        text = key.group(1)
+        quoted = text.startswith('"') and text.endswith('"')
+        return missing_key(text[1:-1] if quoted else _number(text))
+    for pattern, wording in _MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            return wording(found) if callable(wording) else wording
     return message
+
+
+def _number(text: str) -> object:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+# cel-cpp's messages, worded as the seam words them (stackpolicy.cel.Errors).
+_MESSAGES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
+    (re.compile(pattern), wording)
+    for pattern, wording in (
+        (r"No matching overloads found.*", Errors.NO_OVERLOAD),
+        (r"Index error: expected integer type.*", Errors.NO_OVERLOAD),
+        (
+            r"Index error: index=(-?\d+) size=(\d+)",
+            lambda m: Errors.index_out_of_range(int(m.group(1)), int(m.group(2))),
+        ),
+        (r"double out of int64 range", Errors.INT_RANGE),
+        (r"Invalid map key type: .*", Errors.BAD_MAP_KEY),
+        (r"duplicate key in map", Errors.DUPLICATE_KEY),
+    )
+)

@@ -1,8 +1,10 @@
 """The cel-python backend: pure Python, the portable reference.
 
-cel-python lacks the CEL strings extension and has no iteration budget, so
-both are added here: the string functions as custom functions, the budget by
-counting comprehension steps in an evaluator subclass.
+cel-python departs from the spec in many places and has no iteration
+budget. The dialect's operators and functions are therefore its own
+(celpy_semantics), and an evaluator subclass decodes string literals, builds
+map literals, runs the comprehension macros over maps in the dialect's key
+order, and counts comprehension steps as cel-cpp's budget does.
 """
 
 from __future__ import annotations
@@ -14,42 +16,28 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
-from celpy.celparser import CELParseError
-from celpy.evaluation import CELEvalError, Evaluator, operator_in
+from celpy.evaluation import CELEvalError, Evaluator
 from lark import Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from stackpolicy.cel import (
     BUDGET_MESSAGE,
     ITERATION_BUDGET,
-    CelCompileError,
+    Errors,
     PolicySource,
+    celpy_semantics,
+    dialect,
+    map_key_order,
     missing_key,
     names_for,
-    undeclared,
+    plain,
 )
 from stackpolicy.cel import (
     CelEvalError as SeamEvalError,
 )
+from stackpolicy.cel.celpy_semantics import MISSING, error, kind, lookup
 
 # cel-python logs every evaluation error it raises; we report them ourselves.
 logging.getLogger("celpy").setLevel(logging.CRITICAL)
-
-_MACROS = {"all", "exists", "exists_one", "map", "filter"}
-# Type names are identifiers too: `type(x) == string`.
-_TYPE_NAMES = {
-    "bool",
-    "bytes",
-    "double",
-    "dyn",
-    "int",
-    "list",
-    "map",
-    "null_type",
-    "string",
-    "type",
-    "uint",
-}
 
 
 def make() -> CelPythonBackend:
@@ -80,20 +68,58 @@ class _BudgetedEvaluator(Evaluator):
     def sub_evaluator(self, ast: Tree) -> Evaluator:
         return _BudgetedEvaluator(ast, self.activation, self.budget)
 
-    def build_macro_eval(self, child: Tree) -> Callable[[Any], Any]:
-        return self._counted(super().build_macro_eval(child))
+    def literal(self, tree: Tree) -> Any:
+        token = tree.children[0]
+        if isinstance(token, Token) and token.type in ("STRING_LIT", "MLSTRING_LIT"):
+            # cel-python keeps \?, \` and \X41 raw and drops newlines in
+            # triple-quoted strings; the dialect decodes literals per the spec.
+            return celtypes.StringType(dialect.string_literal(str(token)))
+        return super().literal(tree)
 
-    def build_ss_macro_eval(self, child: Tree) -> Callable[[Any], Any]:
-        return self._counted(super().build_ss_macro_eval(child))
+    def ident_value(self, name: str, root_scope: bool = False) -> Any:
+        if name in celpy_semantics.TYPES:  # the dialect lets nothing rebind them
+            return celpy_semantics.TYPES[name]
+        return super().ident_value(name, root_scope)
 
-    def _counted(self, step: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        budget = self.budget
+    def mapinits(self, tree: Tree) -> Any:
+        values: list[Any] = self.visit_children(tree)
+        result = celtypes.MapType()
+        for key, value in zip(values[0::2], values[1::2], strict=True):
+            for item in (key, value):
+                if isinstance(item, CELEvalError):
+                    return item
+            if kind(key) not in ("bool", "int", "string"):
+                return error(Errors.BAD_MAP_KEY)
+            if lookup(result, key) is not MISSING:
+                return error(Errors.DUPLICATE_KEY)
+            result[key] = value
+        return result
 
-        def counted(value: Any) -> Any:
-            budget.tick()
-            return step(value)
+    def member_dot_arg(self, tree: Tree) -> Any:
+        method = tree.children[1]
+        if not (isinstance(method, Token) and str(method) in dialect.MACROS):
+            return super().member_dot_arg(tree)
+        items = self.visit(tree.children[0])
+        if isinstance(items, CELEvalError):
+            return items
+        if kind(items) == "map":
+            items = sorted(items, key=map_key_order)  # the dialect's key order
+        elif kind(items) != "list":
+            return error(Errors.NO_OVERLOAD)
+        return _MACRO_EVALUATIONS[str(method)](items, self._step(tree), self.budget)
 
-        return counted
+    def _step(self, tree: Tree) -> Step:
+        """The macro's body as a function of its variable; an error is a value,
+        so the macro can absorb it as the spec says."""
+        body = self.build_macro_eval(tree)
+
+        def step(item: Any) -> Any:
+            try:
+                return body(item)
+            except CELEvalError as exc:
+                return exc
+
+        return step
 
 
 class _Runner(celpy.InterpretedRunner):
@@ -115,30 +141,33 @@ class CelPythonBackend:
         self._env = celpy.Environment(runner_class=_Runner)
 
     def compile(self, source: PolicySource) -> CelPythonProgram:
+        component = source.scope == "component"
         variables = tuple(
-            (name, self._compile(f"variables.{name}", text, names_for(source.scope, "")))
-            for name, text in source.variables
+            (
+                name,
+                self._compile(
+                    f"variables.{name}",
+                    text,
+                    names_for(source.scope, ""),
+                    dialect.variable_wrapper_depth(component, i),
+                ),
+            )
+            for i, (name, text) in enumerate(source.variables)
         )
         parts = {
-            part: self._compile(part, text, names_for(source.scope, part))
+            part: self._compile(
+                part,
+                text,
+                names_for(source.scope, part),
+                dialect.wrapper_depth(component or part == "message", len(source.variables)),
+            )
             for part, text in source.parts.items()
         }
         return CelPythonProgram(source, variables, parts)
 
-    def _compile(self, part: str, text: str, names: Collection[str]) -> _Runner:
-        try:
-            ast = self._env.compile(text)
-        except CELParseError as exc:
-            problem = _parse_problem(exc, text)
-            line, column = exc.line or 1, exc.column or 1
-            if problem == "unexpected end":  # point just past the end, as cel-cpp does
-                lines = text.split("\n")
-                line, column = len(lines), len(lines[-1]) + 1
-            raise CelCompileError(part, f"syntax error: {problem}", line, column) from None
-        except RecursionError:
-            raise CelCompileError(part, "expression nested too deeply") from None
-        _check_names(part, ast, names)
-        runner = self._env.program(ast, functions=FUNCTIONS)
+    def _compile(self, part: str, text: str, names: Collection[str], wrapped: int) -> _Runner:
+        checked = dialect.check(part, text, names, wrapped)
+        runner = self._env.program(checked.tree, functions=celpy_semantics.FUNCTIONS)
         assert isinstance(runner, _Runner)
         return runner
 
@@ -164,7 +193,7 @@ class CelPythonBinding:
 
     def evaluate(self, program: CelPythonProgram, part: str, subject: int | None) -> Any:
         activation = self._activation(program, subject, part)
-        return _to_python(_run(program.parts[part], activation, part))
+        return plain(_to_python(_run(program.parts[part], activation, part)))
 
     def _activation(
         self, program: CelPythonProgram, subject: int | None, part: str
@@ -206,116 +235,15 @@ def _run(runner: _Runner, activation: dict[str, Any], part: str) -> Any:
     return result
 
 
-def _parse_problem(exc: CELParseError, source: str) -> str:
-    cause = exc.__context__
-    if isinstance(cause, UnexpectedToken):
-        token = str(cause.token)
-        return f"unexpected {token!r}" if token and token != "$END" else "unexpected end"
-    if isinstance(cause, UnexpectedCharacters):
-        char = source[cause.pos_in_stream] if cause.pos_in_stream is not None else ""
-        return f"unexpected character {char!r}"
-    return "invalid expression"
-
-
-def _check_names(part: str, ast: Tree, names: Collection[str]) -> None:
-    """cel-python does not type-check, so an unknown variable would only fail at
-    run time (or never, behind `||`); find free identifiers at compile time."""
-    bound: set[str] = set()
-    free: list[Token] = []
-    for tree in ast.iter_subtrees():
-        if tree.data == "member_dot_arg" and len(tree.children) == 3:
-            method, args = tree.children[1], tree.children[2]
-            if isinstance(method, Token) and str(method) in _MACROS and isinstance(args, Tree):
-                bound.update(_bare_idents(args.children[0]) if args.children else [])
-        elif tree.data == "ident" and isinstance(tree.children[0], Token):
-            free.append(tree.children[0])
-    for token in sorted(free, key=lambda t: (t.line or 0, t.column or 0)):
-        name = str(token)
-        if name not in names and name not in bound and name not in _TYPE_NAMES:
-            raise undeclared(part, name, names, token.line or 1, token.column or 1)
-
-
-def _bare_idents(expr: Any) -> list[str]:
-    """The identifier a macro binds (`x` in `list.all(x, ...)`)."""
-    if not isinstance(expr, Tree):
-        return []
-    return [str(t.children[0]) for t in expr.iter_subtrees() if t.data == "ident"][:1]
-
-
 def _eval_message(exc: CELEvalError) -> str:
     message = str(exc.args[0]) if exc.args else "evaluation error"
     # Drop the dump of the whole activation that cel-python appends.
     message = message.split(" (in activation", 1)[0]
     if message.startswith("no such member in mapping: "):
         return missing_key(message.removeprefix("no such member in mapping: ").strip("'"))
-    if message == "modulus or divide by zero":
-        return "divide by zero"
-    if message.startswith("found no matching overload"):
-        return "no matching overload"
+    if message.startswith(("found no matching overload", "no such overload")):
+        return Errors.NO_OVERLOAD
     return message
-
-
-# The dialect's functions that cel-python lacks: `key in map` as a hash lookup
-# (cel-python scans the keys) and the CEL strings extension.
-
-
-def _in(item: Any, container: Any) -> Any:
-    if isinstance(container, celtypes.MapType):
-        return celtypes.BoolType(item in container)
-    return operator_in(item, container)
-
-
-def _strings(*values: Any) -> bool:
-    return all(isinstance(v, celtypes.StringType) for v in values)
-
-
-def _string_function(name: str, impl: Callable[..., Any], arity: int) -> Callable[..., Any]:
-    def call(*args: Any) -> Any:
-        if len(args) != arity or not _strings(*args):
-            return CELEvalError(f"no matching overload for {name}", TypeError, None)
-        return impl(*args)
-
-    call.__name__ = name
-    return call
-
-
-def _join(items: Any, separator: Any = "") -> Any:
-    if not isinstance(items, celtypes.ListType) or not all(_strings(i) for i in items):
-        return CELEvalError("join needs a list of strings", TypeError, None)
-    return celtypes.StringType(str(separator).join(str(i) for i in items))
-
-
-def _split(text: Any, separator: Any) -> Any:
-    if not _strings(text, separator):
-        return CELEvalError("no matching overload for split", TypeError, None)
-    return celtypes.ListType(celtypes.StringType(p) for p in str(text).split(str(separator)))
-
-
-def _string(value: str) -> celtypes.StringType:
-    return celtypes.StringType(value)
-
-
-_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-FUNCTIONS: dict[str, Any] = {
-    "_in_": _in,
-    "join": _join,
-    "split": _split,
-    "lowerAscii": _string_function("lowerAscii", lambda s: _string(str(s).translate(_LOWER)), 1),
-    "upperAscii": _string_function("upperAscii", lambda s: _string(str(s).translate(_UPPER)), 1),
-    "trim": _string_function("trim", lambda s: _string(str(s).strip()), 1),
-    "replace": _string_function(
-        "replace", lambda s, old, new: _string(str(s).replace(str(old), str(new))), 3
-    ),
-    "indexOf": _string_function(
-        "indexOf", lambda s, sub: celtypes.IntType(str(s).find(str(sub))), 2
-    ),
-    "lastIndexOf": _string_function(
-        "lastIndexOf", lambda s, sub: celtypes.IntType(str(s).rfind(str(sub))), 2
-    ),
-    "reverse": _string_function("reverse", lambda s: _string(str(s)[::-1]), 1),
-}
 
 
 def _to_cel(data: Any, memo: dict[int, Any]) -> Any:
@@ -345,6 +273,80 @@ def _to_cel(data: Any, memo: dict[int, Any]) -> Any:
     raise TypeError(f"cannot convert {type(data).__name__} to CEL")
 
 
+def _all(items: list[Any], step: Step, budget: _Budget) -> Any:
+    """`all`, as cel-cpp runs it: stops at the first false; an error counts
+    only when no element is false."""
+    failure = None
+    for item in items:
+        budget.tick()
+        result = step(item)
+        if isinstance(result, CELEvalError) or kind(result) != "bool":
+            failure = failure or _as_error(result)
+        elif not result:
+            return celtypes.BoolType(False)
+    return failure or celtypes.BoolType(True)
+
+
+def _exists(items: list[Any], step: Step, budget: _Budget) -> Any:
+    failure = None
+    for item in items:
+        budget.tick()
+        result = step(item)
+        if isinstance(result, CELEvalError) or kind(result) != "bool":
+            failure = failure or _as_error(result)
+        elif result:
+            return celtypes.BoolType(True)
+    return failure or celtypes.BoolType(False)
+
+
+def _exists_one(items: list[Any], step: Step, budget: _Budget) -> Any:
+    count = 0
+    for item in items:
+        budget.tick()
+        result = step(item)
+        if isinstance(result, CELEvalError) or kind(result) != "bool":
+            return _as_error(result)
+        count += bool(result)
+    return celtypes.BoolType(count == 1)
+
+
+def _map(items: list[Any], step: Step, budget: _Budget) -> Any:
+    results = []
+    for item in items:
+        budget.tick()
+        result = step(item)
+        if isinstance(result, CELEvalError):
+            return result
+        results.append(result)
+    return celtypes.ListType(results)
+
+
+def _filter(items: list[Any], step: Step, budget: _Budget) -> Any:
+    kept = []
+    for item in items:
+        budget.tick()
+        result = step(item)
+        if isinstance(result, CELEvalError) or kind(result) != "bool":
+            return _as_error(result)
+        if result:
+            kept.append(item)
+    return celtypes.ListType(kept)
+
+
+def _as_error(result: Any) -> CELEvalError:
+    return result if isinstance(result, CELEvalError) else error(Errors.NO_OVERLOAD)
+
+
+Step = Callable[[Any], Any]
+_MACRO_EVALUATIONS: dict[str, Callable[[list[Any], Step, _Budget], Any]] = {
+    "all": _all,
+    "exists": _exists,
+    "exists_one": _exists_one,
+    "map": _map,
+    "filter": _filter,
+}
+
+
 def _to_python(value: Any) -> Any:
     if isinstance(value, celtypes.BoolType):
         return bool(value)
@@ -354,8 +356,8 @@ def _to_python(value: Any) -> Any:
         return int(value)
     if isinstance(value, celtypes.DoubleType):
         return float(value)
-    if isinstance(value, celtypes.MapType):
+    if isinstance(value, dict):
         return {_to_python(k): _to_python(v) for k, v in value.items()}
-    if isinstance(value, celtypes.ListType):
+    if isinstance(value, list):
         return [_to_python(v) for v in value]
     return value
