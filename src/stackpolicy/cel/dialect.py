@@ -176,7 +176,12 @@ def macro_ranges(tree: Tree) -> Iterator[tuple[int, int]]:
         if sub.data == "member_dot_arg" and _macro(sub) is not None:
             receiver = sub.children[0]
             assert isinstance(receiver, Tree)
-            yield receiver.meta.start_pos, receiver.meta.end_pos
+            start = getattr(receiver.meta, "start_pos", None)
+            end = getattr(receiver.meta, "end_pos", None)
+            # cel-python's parser leaves no position on a lone bool or null
+            # literal; such a range is never a map, so it needs no key order.
+            if start is not None and end is not None:
+                yield start, end
 
 
 def global_calls(tree: Tree, name: str) -> Iterator[int]:
