@@ -13,18 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from stackpolicy.discovery.candidate import Candidate, Link
-from stackpolicy.discovery.mapping import DiscoveryMapping, default_mapping
 from stackpolicy.inputs.discovered import (
     ENVIRONMENT_KEYS,
+    DiscoveryReader,
     Found,
     failed,
     parse_yaml,
     pick,
     string_labels,
-    to_read,
 )
 from stackpolicy.inputs.files import InputFile
-from stackpolicy.inputs.read import Read
 from stackpolicy.location import Location
 from stackpolicy.yamlload import Document, PathKey
 
@@ -32,19 +30,11 @@ _KINDS = ("Component", "Resource", "System")
 SCOPE = "backstage"
 
 
-class BackstageReader:
+class BackstageReader(DiscoveryReader):
     name = "backstage"
     suffixes = (".yaml", ".yml")
 
-    def __init__(self, mapping: DiscoveryMapping | None = None) -> None:
-        self._mapping = mapping
-
-    @property
-    def mapping(self) -> DiscoveryMapping:
-        return self._mapping or default_mapping()
-
-    def read(self, file: InputFile) -> Read:
-        return to_read(file, self.find(file), "a Backstage catalog file")
+    what = "a Backstage catalog file"
 
     def find(self, file: InputFile) -> Found:
         parsed = parse_yaml(file)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from stackpolicy.discovery.candidate import Candidate, Link
-from stackpolicy.discovery.mapping import DiscoveryMapping, default_mapping
 from stackpolicy.inputs.discovered import (
     ENVIRONMENT_KEYS,
     OWNER_KEYS,
+    DiscoveryReader,
     Found,
     failed,
     parse_yaml,
@@ -23,26 +23,16 @@ from stackpolicy.inputs.discovered import (
     replica_stem,
     string_labels,
     strip_image,
-    to_read,
 )
 from stackpolicy.inputs.files import InputFile
-from stackpolicy.inputs.read import Read
 from stackpolicy.yamlload import Document
 
 
-class ComposeReader:
+class ComposeReader(DiscoveryReader):
     name = "compose"
     suffixes = (".yaml", ".yml")
 
-    def __init__(self, mapping: DiscoveryMapping | None = None) -> None:
-        self._mapping = mapping
-
-    @property
-    def mapping(self) -> DiscoveryMapping:
-        return self._mapping or default_mapping()
-
-    def read(self, file: InputFile) -> Read:
-        return to_read(file, self.find(file), "a compose file")
+    what = "a compose file"
 
     def find(self, file: InputFile) -> Found:
         parsed = parse_yaml(file)

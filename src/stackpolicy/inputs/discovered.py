@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from stackpolicy.discovery.candidate import Candidate, Resolved, resolve
+from stackpolicy.discovery.mapping import DiscoveryMapping, default_mapping
 from stackpolicy.errors import StackpolicyError, YamlError
 from stackpolicy.inputs.files import InputFile
 from stackpolicy.inputs.read import Read
@@ -31,6 +32,30 @@ class Found:
     holds no AI component."""
     errors: list[StackpolicyError] = field(default_factory=list)
     warnings: list[StackpolicyError] = field(default_factory=list)
+
+
+class DiscoveryReader:
+    """A reader of other tools' files: what every discovery reader shares.
+    A subclass names its format (`name`, `suffixes`, `what`) and finds
+    candidates in one file (`find`)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    what: str
+    """The format as an error names it: `a compose file`."""
+
+    def __init__(self, mapping: DiscoveryMapping | None = None) -> None:
+        self._mapping = mapping
+
+    @property
+    def mapping(self) -> DiscoveryMapping:
+        return self._mapping or default_mapping()
+
+    def read(self, file: InputFile) -> Read:
+        return to_read(file, self.find(file), self.what)
+
+    def find(self, file: InputFile) -> Found:
+        raise NotImplementedError
 
 
 def to_read(file: InputFile, found: Found, what: str) -> Read:

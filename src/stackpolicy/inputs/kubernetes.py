@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from stackpolicy.discovery.candidate import Candidate
-from stackpolicy.discovery.mapping import DiscoveryMapping, Rule, default_mapping
+from stackpolicy.discovery.mapping import Rule
 from stackpolicy.inputs.discovered import (
     ENVIRONMENT_KEYS,
     OWNER_KEYS,
+    DiscoveryReader,
     Found,
     failed,
     parse_yaml,
@@ -24,10 +25,8 @@ from stackpolicy.inputs.discovered import (
     replica_stem,
     string_labels,
     strip_image,
-    to_read,
 )
 from stackpolicy.inputs.files import InputFile
-from stackpolicy.inputs.read import Read
 from stackpolicy.yamlload import Document, PathKey
 
 # Workloads and where their pod template is.
@@ -44,19 +43,11 @@ _POD_SPECS: dict[tuple[str, str], PathKey] = {
 _NOT_KUBERNETES = ("stackpolicy/", "backstage.io/")
 
 
-class KubernetesReader:
+class KubernetesReader(DiscoveryReader):
     name = "kubernetes"
     suffixes = (".yaml", ".yml")
 
-    def __init__(self, mapping: DiscoveryMapping | None = None) -> None:
-        self._mapping = mapping
-
-    @property
-    def mapping(self) -> DiscoveryMapping:
-        return self._mapping or default_mapping()
-
-    def read(self, file: InputFile) -> Read:
-        return to_read(file, self.find(file), "a Kubernetes manifest")
+    what = "a Kubernetes manifest"
 
     def find(self, file: InputFile) -> Found:
         parsed = parse_yaml(file)

@@ -29,19 +29,18 @@ import tree_sitter
 import tree_sitter_hcl
 
 from stackpolicy.discovery.candidate import Candidate, Link
-from stackpolicy.discovery.mapping import DiscoveryMapping, Rule, default_mapping
+from stackpolicy.discovery.mapping import Rule
 from stackpolicy.errors import StackpolicyError, YamlError
 from stackpolicy.inputs.discovered import (
     ENVIRONMENT_KEYS,
     OWNER_KEYS,
+    DiscoveryReader,
     Found,
     failed,
     parse_yaml,
     pick,
-    to_read,
 )
 from stackpolicy.inputs.files import InputFile
-from stackpolicy.inputs.read import Read
 from stackpolicy.location import Location
 from stackpolicy.yamlload import Document, read_text
 
@@ -78,19 +77,11 @@ class Block:
     """(dotted attribute path, reference), in the order written."""
 
 
-class TerraformReader:
+class TerraformReader(DiscoveryReader):
     name = "terraform"
     suffixes = (".tf", ".tf.json")
 
-    def __init__(self, mapping: DiscoveryMapping | None = None) -> None:
-        self._mapping = mapping
-
-    @property
-    def mapping(self) -> DiscoveryMapping:
-        return self._mapping or default_mapping()
-
-    def read(self, file: InputFile) -> Read:
-        return to_read(file, self.find(file), "a Terraform file")
+    what = "a Terraform file"
 
     def find(self, file: InputFile) -> Found:
         try:
