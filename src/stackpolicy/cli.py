@@ -38,6 +38,16 @@ def _exit_with(command: Callable[[], int]) -> None:
     sys.exit(run_command(command, debug=_debug()))
 
 
+def _output(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`--output/-o FILE`: write `what` there instead of stdout."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Write {what} to this file (atomically) instead of stdout.",
+    )
+
+
 def _debug() -> bool:
     context = click.get_current_context(silent=True)
     root = context.find_root() if context else None
@@ -120,12 +130,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
     type=click.Choice(list(CHECK_FORMATS)),
     help="Output format (default: the config's, else text).",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file (atomically) instead of stdout.",
-)
+@_output("the report")
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -222,12 +227,7 @@ def baseline(output: Path, **stack: Any) -> None:
     type=click.Choice(list(AUDIT_FORMATS)),
     help="markdown includes a Mermaid picture (for PR comments); html is one self-contained page.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the audit to this file (atomically) instead of stdout.",
-)
+@_output("the audit")
 def audit_command(fmt: str, output: Path | None, **stack: Any) -> None:
     """Audit the stack by layer: what is there, what is missing or duplicated,
     and the one or two layers that carry the most risk."""
@@ -315,12 +315,7 @@ def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @_POLICIES
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the reference to this file (atomically) instead of stdout.",
-)
+@_output("the reference")
 def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
     """Generate the Markdown reference of a policy library."""
     from stackpolicy.commands import docs as command
@@ -348,12 +343,7 @@ def schema(name: str) -> None:
     show_default=True,
     help="yaml is a starter manifest (loads with `validate`); json lists every component.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of stdout.",
-)
+@_output("the discovered components")
 def discover(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     """Find the AI components in the Terraform, Kubernetes, docker-compose and
     Backstage files under PATHS. Exit 0, or 2 when a named file cannot be read."""
