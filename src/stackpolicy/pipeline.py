@@ -38,7 +38,6 @@ from stackpolicy.waivers import Waiver, apply_waivers, load_waivers
 class _Prepared:
     """Everything loaded before evaluation starts."""
 
-    loaded: LoadedStack
     stack_rules: tuple[Rule[StackContext], ...]
     waiver_rules: tuple[Rule[WaiverContext], ...]
     waivers: tuple[Waiver, ...]
@@ -139,7 +138,6 @@ def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -
     check_patterns(config.rules, known_ids)
     known = baseline.read(settings.baseline) if settings.baseline else None
     return _Prepared(
-        loaded=loaded,
         stack_rules=tune(stack_rules, config.rules),
         waiver_rules=tune(waiver_rules, config.rules),
         waivers=waivers,

@@ -13,7 +13,8 @@ import click
 from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.fileio import write_atomic
-from stackpolicy.report import sorted_errors
+from stackpolicy.output import FormatOptions, check_format
+from stackpolicy.report import Report, sorted_errors
 from stackpolicy.settings import Request, read_config
 
 
@@ -43,3 +44,12 @@ def deliver(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text)
+
+
+def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:
+    """Problems go to stderr, one line each; the report to stdout or `output`."""
+    echo_errors(report.errors)
+    rendered = check_format(fmt)(report, options.colored(output is None and use_color()))
+    deliver(rendered.text, output)
+    for notice in rendered.notices:
+        click.echo(notice, err=True)

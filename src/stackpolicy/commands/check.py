@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from stackpolicy import pipeline
-from stackpolicy.commands import configured, deliver, echo_errors, use_color
-from stackpolicy.output import FormatOptions, check_format
+from stackpolicy.commands import configured, emit
+from stackpolicy.output import FormatOptions
 from stackpolicy.report import Report, exit_code
 from stackpolicy.settings import Request, resolve
 
@@ -22,15 +22,6 @@ def run(request: Request, output: Path | None, options: FormatOptions, stats: bo
     if stats:
         click.echo(stats_line(report), err=True)
     return exit_code(report, settings.fail_on)
-
-
-def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:
-    """Problems go to stderr, one line each; the report to stdout or `output`."""
-    echo_errors(report.errors)
-    rendered = check_format(fmt)(report, options.colored(output is None and use_color()))
-    deliver(rendered.text, output)
-    for notice in rendered.notices:
-        click.echo(notice, err=True)
 
 
 def stats_line(report: Report) -> str:

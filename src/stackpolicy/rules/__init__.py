@@ -8,8 +8,6 @@ dataclass that matches `Rule` and add an instance to a registry.
 
 from __future__ import annotations
 
-from typing import Any
-
 from stackpolicy.policy import Policy
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.rules.cycles import Cycles
@@ -21,8 +19,6 @@ STACK_RULES: tuple[Rule[StackContext], ...] = (References(), Cycles())
 
 WAIVERS: tuple[Rule[WaiverContext], ...] = WAIVER_RULES
 """Built-in rules that judge the waivers, once the stack's findings are known."""
-
-AnyRule = Rule[Any]
 
 
 def builtin_policies() -> tuple[Policy, ...]:
