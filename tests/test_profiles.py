@@ -202,3 +202,35 @@ def test_the_config_names_profiles_and_an_org_ships_its_own(
     result = CliRunner().invoke(main, ["check", "stack.yaml"])
     assert result.exit_code == 2
     assert result.stderr.startswith(".stackpolicy.yaml:1:10: no profile 'banc'")
+
+
+def _suite(tmp_path: Path, case: str) -> tuple[int, str]:
+    (tmp_path / "p.yaml").write_text(
+        (ROOT / "policies" / "governance" / "required-kinds.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    (tmp_path / "p_test.yaml").write_text(
+        "apiVersion: stackpolicy/v1\nkind: PolicyTest\ncases:\n" + case, encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["test", str(tmp_path)])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_a_policy_test_case_runs_under_a_profile_and_checks_severities(tmp_path: Path) -> None:
+    case = (
+        "  - name: llm\n    profile: llm-applications\n"
+        "    stack: {components: [{name: g, kind: guardrail}]}\n"
+        "    expect:\n      - {policy: SP-GOV-007, severity: %s}\n"
+    )
+    assert _suite(tmp_path, case % "warning")[0] == 0
+    code, out = _suite(tmp_path, case % "error")
+    assert code == 1 and "FAIL  llm" in out
+
+
+def test_a_policy_test_case_names_an_unknown_profile_at_its_line(tmp_path: Path) -> None:
+    code, out = _suite(
+        tmp_path,
+        "  - name: x\n    profile: tabular\n    stack: {components: []}\n    expect: []\n",
+    )
+    assert code == 2
+    assert "p_test.yaml:5:14: no profile 'tabular'; did you mean 'tabular-ml'?" in out

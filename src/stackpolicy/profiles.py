@@ -18,6 +18,7 @@ from pathlib import Path
 from stackpolicy.config import RuleTuning, rule_tunings
 from stackpolicy.errors import ConfigError
 from stackpolicy.location import Location
+from stackpolicy.policyfile import is_test_file
 from stackpolicy.resources import display_path
 from stackpolicy.schemacheck import schema_errors
 from stackpolicy.yamlload import load_file
@@ -37,11 +38,15 @@ class Profile:
 def find_profiles(sources: Sequence[Path]) -> dict[str, Path]:
     """Every profile in the `profiles/` directory of the policy sources, by name."""
     found: dict[str, Path] = {}
+    seen: set[Path] = set()
     for source in sources:
         folder = source / PROFILE_DIR
-        if not folder.is_dir():
-            continue
+        if not folder.is_dir() or folder.resolve() in seen:
+            continue  # the bundled library is also named as a source, often
+        seen.add(folder.resolve())
         for path in sorted(folder.glob("*.yaml")):
+            if is_test_file(path):  # a profile's policy tests live beside it
+                continue
             if path.stem in found:
                 first = display_path(found[path.stem])
                 raise ConfigError(
