@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stackpolicy.audit import Audit, LayerAudit
+from stackpolicy.audit import Audit, Counts, LayerAudit
 from stackpolicy.escape import line
 
 
@@ -11,6 +11,7 @@ def render(audit: Audit) -> str:
     lines = [f"{name}: the seven layers, from the data platform up", ""]
     for layer in reversed(audit.layers):  # top of the stack first, as it is drawn
         lines.append(f"  {layer.title:<28} {layer.status:<8} {_summary(layer)}")
+        lines += [f"  {'':<28} {'':<8} {said}" for said in _findings(layer)]
     duplicated = [(layer, d) for layer in audit.layers for d in layer.duplications]
     if duplicated:
         lines += ["", "Duplication:"]
@@ -19,6 +20,8 @@ def render(audit: Audit) -> str:
     if gaps:
         lines += ["", "Partly covered:"]
         lines += [f"  {layer.title}: {gap}" for layer, gap in gaps]
+    if audit.waived:
+        lines += ["", f"Waived: {len(audit.waived)} findings (see --format markdown or html)"]
     lines += ["", "Where to focus the next 90 days:"]
     if not audit.focus:
         lines.append("  nothing stands out: every layer is present and clean")
@@ -32,9 +35,21 @@ def render(audit: Audit) -> str:
 def _summary(layer: LayerAudit) -> str:
     count = len(layer.components)
     parts = [f"{count} component{'s' if count != 1 else ''}"]
+    if layer.discovered:
+        parts[0] += f" ({layer.declared} declared, {layer.discovered} discovered)"
     if layer.kinds:
         parts.append(", ".join(f"{n} {kind}" for kind, n in layer.kinds))
-    findings = [f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in layer.findings if n]
-    if findings:
-        parts.append("findings: " + ", ".join(findings))
     return "; ".join(parts)
+
+
+def _findings(layer: LayerAudit) -> list[str]:
+    said = []
+    if any(n for _, n in layer.of_policies):
+        said.append(f"its policies found {_counts(layer.of_policies)}")
+    if any(n for _, n in layer.on_components):
+        said.append(f"on its components: {_counts(layer.on_components)}")
+    return said
+
+
+def _counts(counts: Counts) -> str:
+    return ", ".join(f"{n} {severity}{'s' if n != 1 else ''}" for severity, n in counts if n)
