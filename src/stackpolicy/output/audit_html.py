@@ -53,7 +53,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1r
   max-width: 1200px; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #ccc;
-  padding: .3rem .5rem; vertical-align: top; overflow-wrap: anywhere; }
+  padding: .3rem .5rem; vertical-align: top; overflow-wrap: break-word; }
+td.status { white-space: nowrap; }
 th { background: #f4f4f4; text-align: left; } td.n { text-align: right; }
 .status-empty { color: #b03a2e; font-weight: bold; } .status-partial { color: #9a7d0a; }
 svg.stack { width: 100%; height: auto; display: block; } svg text { font-family: inherit; }
@@ -252,17 +253,27 @@ def _grouped(audit: Audit, ids: dict[str, str]) -> str:
     bands = ['<div class="stack-groups">']
     for layer in reversed(audit.layers):
         empty = " empty" if not layer.components else ""
+        worst = (
+            f' <span class="sev sev-{layer.worst}">worst: {layer.worst}</span>'
+            if layer.worst
+            else ' <span class="sev sev-ok">no findings</span>'
+        )
         bands.append(
             f'<div class="band layer{empty}" data-layer="{layer.layer}" '
             f'data-status="{layer.status}"><h3>{html_text(layer.title)}: '
-            f"{len(layer.components)} components, {layer.status}</h3>"
+            f"{len(layer.components)} components, {layer.status}{worst}</h3>"
         )
         for kind, count in layer.kinds:
             members = [c for c in layer.components if c.kind == kind]
             bands.append(_kind_group(kind, count, members, audit, ids))
         bands.append("</div>")
     bands.append("</div>")
-    return "\n".join(bands) + '\n<p class="legend">Colours: worst finding of the component.</p>'
+    legend = " ".join(f'<span class="sev sev-{s}">{s}</span>' for s in ("error", "warning", "note"))
+    return (
+        "\n".join(bands) + f'\n<p class="legend">{len(audit.worst)} components have findings, '
+        f"coloured by the worst ({legend}). Open a kind to list its components, most severe "
+        "first; click one for its findings. References between layers are counted below.</p>"
+    )
 
 
 def _kind_group(
@@ -270,12 +281,13 @@ def _kind_group(
 ) -> str:
     severities = [_worst(audit.findings.get(c.name, ())) for c in members]
     flagged = sum(1 for s in severities if s != "ok")
+    worst = min(severities, key=_rank)
     ranked = sorted(zip(members, severities, strict=True), key=lambda p: _rank(p[1]))
     items = "".join(_member(c, s, ids[c.name]) for c, s in ranked[:LISTED])
     more = f"<li>… and {count - LISTED} more</li>" if count > LISTED else ""
+    badge = f' <span class="sev sev-{worst}">{flagged} with findings</span>' if flagged else ""
     return (
-        f"<details><summary>{html_text(kind)}: {count}"
-        f"{f' ({flagged} with findings)' if flagged else ''}</summary>"
+        f"<details><summary>{html_text(kind)}: {count}{badge}</summary>"
         f"<ul>{items}{more}</ul></details>"
     )
 
@@ -304,7 +316,7 @@ def _table(audit: Audit) -> str:
             count += f" ({layer.declared} declared, {layer.discovered} discovered)"
         rows.append(
             f"<tr><td>{html_text(layer.title)}</td>"
-            f'<td class="status-{layer.status}">{layer.status}</td>'
+            f'<td class="status status-{layer.status}">{layer.status}</td>'
             f'<td class="n">{count}</td>'
             f"<td>{_few(layer.owners)}</td><td>{_few(layer.vendors)}</td>"
             f"<td>{_counts(layer.of_policies)}</td><td>{_counts(layer.on_components)}</td></tr>"
