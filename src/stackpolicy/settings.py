@@ -37,6 +37,8 @@ class Request:
     fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
+    discover: tuple[Path, ...] = ()
+    """Infrastructure code to discover components in; empty means the config's."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Settings:
     format: str
     sarif_category: str
     waiver_warning_days: int
+    discover: tuple[Path, ...] = ()
+    """Where discovery looks; empty means no discovery."""
 
 
 def read_config(request: Request) -> Config:
@@ -82,4 +86,5 @@ def resolve(request: Request, config: Config) -> Settings:
             if config.waiver_warning_days is None
             else config.waiver_warning_days
         ),
+        discover=request.discover or config.discover,
     )
