@@ -76,7 +76,7 @@ def test_declared_and_discovered_are_counted_per_layer() -> None:
     assert sum(layer.discovered for layer in result.layers) == 14
     assert sum(layer.declared for layer in result.layers) == 14
     text = audit_markdown.render(result)
-    assert re.search(r"\| \d+ \(\d+ declared, \d+ discovered\) \|", text)
+    assert re.search(r"\| \d+: \d+ declared; \d+ only discovered \|", text)
 
 
 def test_small_html_draws_every_component_and_reference_with_arrowheads() -> None:

@@ -66,13 +66,17 @@ class Duplication:
         return " or ".join(self.kinds)
 
     def describe(self) -> str:
-        spread = f"{len(self.departments)} department{'s' if len(self.departments) != 1 else ''}"
+        count = len(self.departments)
+        spread = f" across {count} department{'s' if count != 1 else ''}"
         if self.departments:
-            spread += f" ({', '.join(self.departments)})"
-        if self.unlabelled:
-            spread += f" and {self.unlabelled} without a department label"
+            shown = ", ".join(self.departments[:8])
+            spread += f" ({shown}{f' +{count - 8} more' if count > 8 else ''})"
+            if self.unlabelled:
+                spread += f" and {self.unlabelled} without a department label"
+        else:
+            spread = ", none with a department label"
         allowed = f"{self.limit} allows {self.allowed}" if self.limit else "one is expected"
-        return f"{len(self.components)} {self.kind}s across {spread}, where {allowed}"
+        return f"{len(self.components)} {self.kind}s{spread}, where {allowed}"
 
 
 @dataclass(frozen=True)
@@ -96,11 +100,26 @@ class LayerAudit:
     """The most severe finding of either kind, None when there is none."""
     declared: int
     """Components written in a manifest."""
+    confirmed: int
+    """Declared components that discovery found in the infrastructure code (`source:` links)."""
     discovered: int
-    """Components found by discovery (Terraform, Kubernetes, ...)."""
+    """Components only discovery found (Terraform, Kubernetes, ...), in no manifest."""
     risk: int
     reasons: tuple[str, ...]
     """Why the layer carries risk, most important first."""
+
+    def provenance(self, discovery: bool) -> str:
+        """Declared versus discovered: `3 declared, 1 of them found in code; 6 only
+        discovered`; empty when discovery did not run and found nothing."""
+        if not self.components or (not discovery and not self.discovered):
+            return ""
+        parts = []
+        if self.declared:
+            found = f", {self.confirmed} of them found in code" if discovery else ""
+            parts.append(f"{self.declared} declared{found}")
+        if self.discovered:
+            parts.append(f"{self.discovered} only discovered")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,8 @@ class Audit:
     waived: tuple[Finding, ...]
     """Findings a waiver accepts, each with its waiver."""
     department_label: str = DEFAULT_DEPARTMENT_LABEL
+    discovery: bool = False
+    """Discovery ran: declared, confirmed and discovered counts mean something."""
 
 
 def audit(
@@ -182,6 +203,7 @@ def audit(
         stack_findings=tuple(f for f in ordered if f.component is None),
         waived=tuple(sorted(waived, key=Finding.sort_key)),
         department_label=department_label,
+        discovery=stack.discovered is not None,
     )
 
 
@@ -245,6 +267,7 @@ def _layer(
         + DUPLICATE_POINTS * len(duplications)
     )
     discovered = sum(1 for c in components if c.source != "manifest")
+    confirmed = sum(1 for c in components if c.source == "manifest" and c.related)
     return LayerAudit(
         layer=layer,
         title=LAYERS[layer],
@@ -264,6 +287,7 @@ def _layer(
         on_components=tuple(on_components.items()),
         worst=next((s for s in SEVERITIES if of_policies[s] or on_components[s]), None),
         declared=len(components) - discovered,
+        confirmed=confirmed,
         discovered=discovered,
         risk=risk,
         reasons=_reasons(layer, components, gaps, duplications, of_policies, on_components),

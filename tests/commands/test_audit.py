@@ -31,6 +31,32 @@ def test_examples_match_golden(example: str, fmt: str, golden: Callable[[str, st
 
 
 @pytest.mark.usefixtures("in_root")
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
+def test_discovered_example_matches_golden(fmt: str, golden: Callable[[str, str], None]) -> None:
+    """Declared versus discovered per layer, with discovery on (examples/iac)."""
+    result = audit("examples/iac/stack.yaml", "--discover", "examples/iac", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    golden(f"audit-iac.{SUFFIX[fmt]}", result.stdout)
+
+
+@pytest.mark.usefixtures("in_root")
+def test_discovery_counts_declared_confirmed_and_discovered() -> None:
+    doc = json.loads(
+        audit("examples/iac/stack.yaml", "--discover", "examples/iac", "-f", "json").stdout
+    )
+    plain = json.loads(audit("examples/iac/stack.yaml", "-f", "json").stdout)
+    assert doc["discovery"] is True and plain["discovery"] is False
+    for layer, alone in zip(doc["layers"], plain["layers"], strict=True):
+        manifest = [c for c in layer["components"] if c["source"] == "manifest"]
+        assert layer["declared"] == len(manifest) == alone["declared"]
+        assert layer["discovered"] == len(layer["components"]) - len(manifest)
+        assert alone["discovered"] == 0 and alone["confirmed"] is None
+        assert 0 <= layer["confirmed"] <= layer["declared"]
+    inference = next(a for a in doc["layers"] if a["layer"] == "inference")
+    assert (inference["declared"], inference["confirmed"]) == (1, 1)  # ranker, linked by source:
+
+
+@pytest.mark.usefixtures("in_root")
 def test_acme_audit_tells_the_story() -> None:
     doc = json.loads(audit("examples/acme", "--format", "json").stdout)
     layers = {layer["layer"]: layer for layer in doc["layers"]}

@@ -312,8 +312,8 @@ def _table(audit: Audit) -> str:
     ]
     for layer in reversed(audit.layers):
         count = str(len(layer.components))
-        if layer.discovered:
-            count += f" ({layer.declared} declared, {layer.discovered} discovered)"
+        if layer.provenance(audit.discovery):
+            count += f"<br><small>{layer.provenance(audit.discovery)}</small>"
         rows.append(
             f"<tr><td>{html_text(layer.title)}</td>"
             f'<td class="status status-{layer.status}">{layer.status}</td>'

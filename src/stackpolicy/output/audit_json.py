@@ -15,6 +15,7 @@ def render(audit: Audit) -> str:
         "version": 2,
         "stack": {"name": audit.stack_name, "org": audit.org},
         "department_label": audit.department_label,
+        "discovery": audit.discovery,
         "layers": [_layer(a, audit) for a in audit.layers],
         "links": [
             {"from": link.source, "to": link.target, "references": link.count}
@@ -43,6 +44,7 @@ def _layer(layer: LayerAudit, audit: Audit) -> dict[str, Any]:
             for c in layer.components
         ],
         "declared": layer.declared,
+        "confirmed": layer.confirmed if audit.discovery else None,
         "discovered": layer.discovered,
         "kinds": dict(layer.kinds),
         "owners": list(layer.owners),

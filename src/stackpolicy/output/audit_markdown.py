@@ -51,8 +51,9 @@ def _head(audit: Audit) -> list[str]:
     ]
     for layer in reversed(audit.layers):  # governance first, as the map stacks them
         kinds = _cell([f"{kind} x{n}" for kind, n in layer.kinds])
+        components = _components(layer, audit.discovery)
         lines.append(
-            f"| {markdown(layer.title)} | {STATUS[layer.status]} | {_components(layer)} "
+            f"| {markdown(layer.title)} | {STATUS[layer.status]} | {components} "
             f"| {kinds} | {_cell(layer.owners)} | {_cell(layer.vendors)} "
             f"| {_counts(layer.of_policies)} | {_counts(layer.on_components)} |"
         )
@@ -170,10 +171,10 @@ def _more(count: int) -> str:
     return f"\n… and {count} more (see `stackpolicy audit --format html`)\n" if count else ""
 
 
-def _components(layer: LayerAudit) -> str:
+def _components(layer: LayerAudit, discovery: bool) -> str:
     count = str(len(layer.components))
-    if layer.discovered:
-        count += f" ({layer.declared} declared, {layer.discovered} discovered)"
+    if layer.provenance(discovery):
+        count += f": {layer.provenance(discovery)}"
     return count
 
 

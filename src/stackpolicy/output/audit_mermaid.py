@@ -24,7 +24,7 @@ STATUS = {"present": "present", "partial": "partial ⚠", "empty": "empty ✖"}
 
 def diagram(audit: Audit) -> str:
     lines = ["flowchart BT"]
-    lines += [f'  L{i}["{_label(layer)}"]' for i, layer in enumerate(audit.layers)]
+    lines += [f'  L{i}["{_label(layer, audit.discovery)}"]' for i, layer in enumerate(audit.layers)]
     # The invisible chain comes first: Mermaid's layout keeps the first path it
     # walks and reverses later edges that point back, so references drawn
     # downwards cannot reorder the layers.
@@ -41,14 +41,14 @@ def diagram(audit: Audit) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _label(layer: LayerAudit) -> str:
+def _label(layer: LayerAudit, discovery: bool) -> str:
     count = len(layer.components)
     parts = [
         f"<b>{mermaid(layer.title)}</b>",
         f"{STATUS[layer.status]} · {count} component{'s' if count != 1 else ''}",
     ]
-    if layer.discovered:
-        parts.append(f"{layer.declared} declared · {layer.discovered} discovered")
+    if layer.provenance(discovery):
+        parts.append(mermaid(layer.provenance(discovery)))
     parts.append(f"worst: {layer.worst}" if layer.worst else "no findings")
     return "<br/>".join(parts)
 

@@ -10,7 +10,7 @@ def render(audit: Audit) -> str:
     name = f"{audit.stack_name} ({audit.org})" if audit.org else audit.stack_name or "the stack"
     lines = [f"{name}: the seven layers, from the data platform up", ""]
     for layer in reversed(audit.layers):  # top of the stack first, as it is drawn
-        lines.append(f"  {layer.title:<28} {layer.status:<8} {_summary(layer)}")
+        lines.append(f"  {layer.title:<28} {layer.status:<8} {_summary(layer, audit.discovery)}")
         lines += [f"  {'':<28} {'':<8} {said}" for said in _findings(layer)]
     duplicated = [(layer, d) for layer in audit.layers for d in layer.duplications]
     if duplicated:
@@ -32,11 +32,11 @@ def render(audit: Audit) -> str:
     return "\n".join(line(text) for text in lines) + "\n"
 
 
-def _summary(layer: LayerAudit) -> str:
+def _summary(layer: LayerAudit, discovery: bool) -> str:
     count = len(layer.components)
     parts = [f"{count} component{'s' if count != 1 else ''}"]
-    if layer.discovered:
-        parts[0] += f" ({layer.declared} declared, {layer.discovered} discovered)"
+    if layer.provenance(discovery):
+        parts[0] += f": {layer.provenance(discovery)}"
     if layer.kinds:
         parts.append(", ".join(f"{n} {kind}" for kind, n in layer.kinds))
     return "; ".join(parts)
