@@ -249,6 +249,15 @@ def test_html_page_renders_all_layers_and_components_offline(tmp_path: Path) -> 
     for name in ("pinecone-search", "support-chatbot", "snowflake-warehouse", "ranker-card"):
         assert f'data-name="{name}"' in dom
     assert 'class="component severity-error" data-name="support-chatbot"' in dom
+    # References have arrowheads and a legend; a component's findings are one click away.
+    assert dom.count('marker-end="url(#arrow-') == dom.count('<path class="reference ')
+    assert dom.count('<path class="reference ') > 30
+    assert "Arrows point from a component to the one it names" in dom
+    chatbot = dom.split('data-name="support-chatbot"><title>')[1].split("</title>")[0]
+    assert "error SP-INF-001: support-chatbot (inference-service) has no monitor" in chatbot
+    assert "(examples/acme/serving.yaml:13:11)" in chatbot or "serving.yaml:13:11" in chatbot
+    for section in ("Duplication", "Waivers", "Findings by component"):
+        assert f"<h2>{section}</h2>" in dom
     shot = tmp_path / "audit.png"
     subprocess.run(
         [*run, f"--screenshot={shot}", "--window-size=1280,1000", page.as_uri()],
