@@ -112,7 +112,7 @@ def test_sarif_messages_are_escaped() -> None:
 
 
 @pytest.mark.usefixtures("hostile")
-@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
 def test_audit_output_stays_inert(fmt: str) -> None:
     result = invoke("audit", "s.yaml", "--no-config", "-p", "lib", "--format", fmt)
     assert result.exit_code == 0, result.stderr

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -111,3 +113,26 @@ def test_broken_stack_exits_2(write: Write) -> None:
     result = trace("x", "s.yaml", "--no-config")
     assert result.exit_code == 2
     assert result.stderr.startswith("s.yaml:5:21: unknown kind 'gpu'")
+
+
+HOSTILE = r"a\n::error::x\e]0;t\a\u202e| <b>#`"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_hostile_names_and_owners_stay_text(write: Write, fmt: str) -> None:
+    write(
+        "s.yaml",
+        STACK_HEAD + f'  - {{name: api, kind: inference-service, owner: "{HOSTILE}", model: m}}\n'
+        f'  - {{name: m, kind: model, owner: o, version: "{HOSTILE}", environment: "{HOSTILE}"}}\n'
+        "  - {name: mon, kind: monitor, owner: o, targets: [api]}\n",
+    )
+    result = trace("api", "s.yaml", "--no-config", "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for line in out.split("\n"):
+        assert not line.startswith("::")
+        assert not any(unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} for c in line), line
+    assert "<b>" not in out or fmt != "markdown"
+    if fmt == "markdown":
+        rows = [line for line in out.splitlines() if line.startswith("| ")]
+        assert {len(re.findall(r"(?<!\\)\|", row)) for row in rows} == {9}

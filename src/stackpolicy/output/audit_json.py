@@ -25,7 +25,9 @@ def render(audit: Audit) -> str:
         "waived": [_waived(f) for f in audit.waived],
         "focus": [a.layer for a in audit.focus],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # ASCII only: a bidi override or zero-width character in a name stays an
+    # escape (\u202e) and cannot reorder what a terminal shows; JSON decodes it back.
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _layer(layer: LayerAudit, audit: Audit) -> dict[str, Any]:

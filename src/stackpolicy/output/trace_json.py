@@ -20,7 +20,9 @@ def render(trace: Trace) -> str:
         "truncated": {"upstream": trace.truncated[0], "downstream": trace.truncated[1]},
         "breaks": [_break(item) for item in trace.breaks],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # ASCII only: a bidi override or zero-width character in a name stays an
+    # escape (\u202e) and cannot reorder what a terminal shows; JSON decodes it back.
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _hop(hop: Hop) -> dict[str, Any]:
