@@ -27,6 +27,11 @@ BUDGET = 60_000
 CELL_ITEMS = 5
 """Owners, vendors and kinds listed in a cell before "+N more"."""
 STATUS = {"present": "✅ present", "partial": "⚠️ partial", "empty": "❌ empty"}
+LEGEND = (
+    "<sub>Each box is a layer, coloured by its worst finding (red error, yellow warning, "
+    "blue note, green none; grey dashed: empty). An arrow counts the references from "
+    "components of one layer to components of another.</sub>"
+)
 
 
 def render(audit: Audit) -> str:
@@ -57,7 +62,7 @@ def _head(audit: Audit) -> list[str]:
             f"| {kinds} | {_cell(layer.owners)} | {_cell(layer.vendors)} "
             f"| {_counts(layer.of_policies)} | {_counts(layer.on_components)} |"
         )
-    lines += ["", "```mermaid", diagram(audit).rstrip(), "```", ""]
+    lines += ["", "```mermaid", diagram(audit).rstrip(), "```", "", LEGEND, ""]
     duplicated = [markdown(d.describe()) for layer in audit.layers for d in layer.duplications]
     if duplicated:
         lines += ["**Duplication**", "", *(f"- {d}" for d in duplicated), ""]
