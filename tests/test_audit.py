@@ -95,7 +95,11 @@ def test_small_html_draws_every_component_and_reference_with_arrowheads() -> Non
 def test_large_html_groups_by_kind_instead_of_drawing() -> None:
     result = audited(10_000)
     page = audit_html.render(result)
-    assert '<svg class="stack"' not in page
+    assert 'class="component severity-' not in page  # no box per component
+    # The picture is the seven layers and one arc per pair of layers and direction.
+    assert page.count('<g class="layer-bar"') == 7
+    assert page.count('<path class="link"') == len(result.links) > 0
+    assert page.count('marker-end="url(#map-') == len(result.links)
     assert page.count('<div class="band layer') == 7
     summaries = re.findall(r"<details><summary>([a-z-]+): (\d+)", page)
     assert sorted(kind for kind, _ in summaries) == KINDS

@@ -82,7 +82,7 @@ def render(audit: Audit) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html_text(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html_text(title)}</h1>",
-        picture(audit, ids) if count <= SMALL else _grouped(audit, ids),
+        picture(audit, ids) if count <= SMALL else _layer_map(audit) + _grouped(audit, ids),
         "<h2>Layers</h2>",
         _table(audit),
         _links(audit),
@@ -245,6 +245,65 @@ def _worst(findings: Sequence[Finding]) -> str:
     if not findings:
         return "ok"
     return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)
+
+
+MAP_BAR_W, MAP_BAR_H, MAP_STEP = 380, 40, 58
+UP, DOWN = "#ca6f1e", "#2874a6"  # references to a higher layer, to a lower one
+
+
+def _layer_map(audit: Audit) -> str:
+    """A large stack's picture: the seven layers as bars, bottom to top, each
+    coloured by its worst finding, and one arc per pair of layers and
+    direction, its arrowhead on the named layer and its label the count."""
+    top = {
+        layer.layer: 10 + (len(audit.layers) - 1 - i) * MAP_STEP
+        for i, layer in enumerate(audit.layers)
+    }
+    height = 10 + len(audit.layers) * MAP_STEP
+    svg = [
+        f'<svg class="stack layer-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
+        f'{height}" role="img" aria-label="References between layers"><defs>',
+        *(
+            f'<marker id="map-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" '
+            f'fill="{colour}"/></marker>'
+            for name, colour in (("up", UP), ("down", DOWN))
+        ),
+        "</defs>",
+    ]
+    for layer in audit.layers:
+        severity = layer.worst or ("ok" if layer.components else "empty")
+        fill, stroke = FILL.get(severity, "#eeeeee"), STROKE.get(severity, "#888888")
+        y = top[layer.layer]
+        svg.append(
+            f'<g class="layer-bar" data-layer="{layer.layer}"><rect x="0" y="{y}" '
+            f'width="{MAP_BAR_W}" height="{MAP_BAR_H}" rx="4" fill="{fill}" stroke="{stroke}"/>'
+            f'<text x="10" y="{y + 17}" font-size="14" font-weight="bold">'
+            f'{html_text(layer.title)}</text><text x="10" y="{y + 33}" font-size="12">'
+            f"{len(layer.components)} components, {layer.status}, "
+            f"{f'worst: {layer.worst}' if layer.worst else 'no findings'}</text></g>"
+        )
+    order = {layer.layer: i for i, layer in enumerate(audit.layers)}
+    for link in audit.links:
+        up = order[link.target] > order[link.source]
+        y1 = top[link.source] + MAP_BAR_H / 2 + (-6 if up else 6)
+        y2 = top[link.target] + MAP_BAR_H / 2 + (6 if up else -6)
+        reach = 30 + 70 * abs(order[link.target] - order[link.source]) + (18 if up else 0)
+        x = MAP_BAR_W + reach
+        name, colour = ("up", UP) if up else ("down", DOWN)
+        svg.append(
+            f'<path class="link" d="M{MAP_BAR_W},{y1} C{x},{y1} {x},{y2} {MAP_BAR_W},{y2}" '
+            f'fill="none" stroke="{colour}" stroke-width="1.5" marker-end="url(#map-{name})"/>'
+            f'<text x="{MAP_BAR_W + reach * 0.75 + 4}" y="{(y1 + y2) / 2 + 4}" font-size="12" '
+            f'fill="{colour}">{link.count}</text>'
+        )
+    svg.append("</svg>")
+    legend = (
+        f'<p class="legend">Arcs count the references from one layer\'s components to '
+        f'another\'s: <span><i style="background:{DOWN}"></i>to a lower layer</span>'
+        f'<span><i style="background:{UP}"></i>to a higher layer</span></p>'
+    )
+    return "\n".join(svg) + "\n" + legend + "\n"
 
 
 def _grouped(audit: Audit, ids: dict[str, str]) -> str:
