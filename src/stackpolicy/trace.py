@@ -104,7 +104,8 @@ class Trace:
     """Who consumes it, depth first, the traced component first."""
     breaks: tuple[Break, ...]
     truncated: tuple[int, int]
-    """Hops left out (upstream, downstream) beyond MAX_HOPS."""
+    """Hops left out (upstream, downstream) beyond MAX_HOPS: at least this many,
+    as the walk stops there and does not count what lies beyond them."""
 
 
 def find(stack: Stack, name: str) -> Component:

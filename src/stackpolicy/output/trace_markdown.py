@@ -61,4 +61,4 @@ def _row(hop: Hop) -> str:
 
 
 def _more(left: int) -> list[str]:
-    return ["", f"… and {left} more hops"] if left else []
+    return ["", f"… and at least {left} more hops"] if left else []

@@ -43,5 +43,5 @@ def _tree(hops: tuple[Hop, ...], left: int) -> list[str]:
         lines.append(f"{indent}{arrow}{describe(hop)}")
         lines += [f"{indent}    {note}" for note in hop_notes(hop)]
     if left:
-        lines.append(f"  … and {left} more hops")
+        lines.append(f"  … and at least {left} more hops")
     return lines
