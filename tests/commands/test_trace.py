@@ -136,3 +136,16 @@ def test_hostile_names_and_owners_stay_text(write: Write, fmt: str) -> None:
     if fmt == "markdown":
         rows = [line for line in out.splitlines() if line.startswith("| ")]
         assert {len(re.findall(r"(?<!\\)\|", row)) for row in rows} == {9}
+
+
+def test_a_hub_is_cut_at_the_hop_limit_and_says_so(write: Write) -> None:
+    jobs = "".join(
+        f"  - {{name: job-{i}, kind: training-job, owner: o, datasets: [hub]}}\n"
+        for i in range(620)
+    )
+    write("s.yaml", STACK_HEAD + "  - {name: hub, kind: dataset, owner: o}\n" + jobs)
+    doc = json.loads(trace("hub", "s.yaml", "--no-config", "-f", "json").stdout)
+    assert len(doc["downstream"]) == 500
+    assert doc["truncated"] == {"upstream": 0, "downstream": 121}
+    text = trace("hub", "s.yaml", "--no-config").stdout
+    assert "  … and at least 121 more hops\n" in text
