@@ -97,6 +97,15 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
             "`discover:`). See `stackpolicy discover`.",
         ),
         click.option(
+            "--profile",
+            "profiles",
+            multiple=True,
+            metavar="NAME",
+            help="Tune the library for a use case: full, tabular-ml, llm-applications, "
+            "model-training (repeatable, they combine; default: the config's `profile:`, "
+            "else full). See docs/profiles.md.",
+        ),
+        click.option(
             "--changed",
             is_flag=True,
             help="PATHS are the files a commit changed (as pre-commit passes them): with a "
@@ -127,6 +136,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
         changed=stack["changed"],
         engine=stack["engine"],
         discover=stack["discover_paths"],
+        profiles=stack["profiles"],
         **more,
     )
 

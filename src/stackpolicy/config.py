@@ -48,6 +48,8 @@ class Config:
     policy_paths: tuple[Path, ...] = ()
     packages: tuple[tuple[str, Location], ...] = ()
     rules: tuple[RuleTuning, ...] = ()
+    profiles: tuple[str, ...] = ()
+    """`profile:`, one name or several to combine; empty means the default."""
     fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
@@ -129,16 +131,8 @@ def load_config(path: Path | None) -> Config:
             (name, doc.locate(("policies", "packages", i)))
             for i, name in enumerate(policies.get("packages") or ())
         ),
-        rules=tuple(
-            RuleTuning(
-                pattern=pattern,
-                enabled=tuning.get("enabled"),
-                severity=tuning.get("severity"),
-                params=MappingProxyType(dict(tuning.get("params") or {})),
-                document=doc,
-            )
-            for pattern, tuning in (data.get("rules") or {}).items()
-        ),
+        rules=rule_tunings(doc),
+        profiles=_names(data.get("profile")),
         fail_on=data.get("fail_on"),
         format=data.get("format"),
         sarif_category=data.get("sarif_category"),
@@ -147,6 +141,26 @@ def load_config(path: Path | None) -> Config:
         policy_timeout=data.get("policy_timeout"),
         waiver_sources=tuple(sources),
     )
+
+
+def rule_tunings(doc: Document) -> tuple[RuleTuning, ...]:
+    """The `rules:` of a configuration or a profile (validated already)."""
+    return tuple(
+        RuleTuning(
+            pattern=pattern,
+            enabled=tuning.get("enabled"),
+            severity=tuning.get("severity"),
+            params=MappingProxyType(dict(tuning.get("params") or {})),
+            document=doc,
+        )
+        for pattern, tuning in (doc.data.get("rules") or {}).items()
+    )
+
+
+def _names(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _discover(

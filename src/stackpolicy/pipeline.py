@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackpolicy import baseline, cel
+from stackpolicy.config import RuleTuning
 from stackpolicy.discovery.mapping import load_mapping
 from stackpolicy.discovery.merge import merge
 from stackpolicy.discovery.scan import discover
@@ -26,8 +27,9 @@ from stackpolicy.inputs import load_stack, no_manifest, read_inputs
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy, RuleScope
 from stackpolicy.policyfile import load_policies
+from stackpolicy.profiles import load_profiles
 from stackpolicy.report import Report
-from stackpolicy.resources import display_path
+from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS, builtin_policies
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.settings import Settings
@@ -100,7 +102,8 @@ def check(settings: Settings) -> Report:
 def validate(settings: Settings) -> Report:
     """The stack's own rules only: the manifest schema and the references."""
     loaded = read_stack(settings)
-    rules = tune(builtin_rules(settings), settings.config.rules)
+    profiles = profile_tunings(settings, policy_sources(settings.config, settings.policy_paths))
+    rules = tune(builtin_rules(settings), settings.config.rules, profiles)
     findings: tuple[Finding, ...] = ()
     if not loaded.errors:
         backend = cel.backend(settings.engine)
@@ -109,6 +112,16 @@ def validate(settings: Settings) -> Report:
         findings = select_changed(findings, settings.paths, {})
     policies = tuple(r.policy for r in rules)
     return _report(loaded, findings, (), loaded.errors, policies, _Clock())
+
+
+def profile_tunings(
+    settings: Settings, sources: Sequence[Path]
+) -> tuple[tuple[RuleTuning, ...], ...]:
+    """The `rules:` of each profile of the run. Profiles are found beside the
+    policies of every source, and always in the bundled library's."""
+    where = [*sources, bundled_policies()]
+    found = load_profiles(settings.profiles, list(dict.fromkeys(where)), settings.profiles_at)
+    return tuple(profile.rules for profile in found)
 
 
 def builtin_rules(settings: Settings) -> tuple[Rule[StackContext], ...]:
@@ -149,7 +162,9 @@ def stack_paths(settings: Settings) -> list[Path]:
 
 def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -> _Prepared:
     config = settings.config
-    library = load_policies(policy_sources(config, settings.policy_paths), backend)
+    sources = policy_sources(config, settings.policy_paths)
+    library = load_policies(sources, backend)
+    profiles = profile_tunings(settings, sources)
     waivers = tuple(load_waivers(config))
     stack_rules = (*builtin_rules(settings), *library.policies)
     waiver_rules = WAIVERS if waivers else ()
@@ -157,8 +172,8 @@ def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -
     check_patterns(config.rules, known_ids)
     known = baseline.read(settings.baseline) if settings.baseline else None
     return _Prepared(
-        stack_rules=tune(stack_rules, config.rules),
-        waiver_rules=tune(waiver_rules, config.rules),
+        stack_rules=tune(stack_rules, config.rules, profiles),
+        waiver_rules=tune(waiver_rules, config.rules, profiles),
         waivers=waivers,
         errors=(*loaded.errors, *library.errors),
         known=known,

@@ -133,7 +133,7 @@ def test_a_linked_component_is_one_component_with_its_code_as_related_location()
 def test_without_discovery_the_drift_rules_are_not_part_of_the_run() -> None:
     _, report, _ = run("stack.yaml")
     assert placed(report, "SP-DRF") == []
-    assert report["summary"]["policies"] == 38
+    assert report["summary"]["policies"] == 41
 
 
 def test_the_config_names_what_to_discover_and_tunes_the_drift_rules(repo: Path) -> None:
