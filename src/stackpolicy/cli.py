@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,78 @@ def _debug() -> bool:
     return bool(root and root.params.get("debug"))
 
 
+# --- What the terminal shows: --quiet, --verbose, --color --------------------
+# Accepted before the command (`stackpolicy -q check`) and after it
+# (`stackpolicy check -q`); the values go to ctx.meta, which every context of
+# one invocation shares, and commands read them with commands.terminal().
+
+
+def _env_color() -> bool | None:
+    """NO_COLOR (https://no-color.org) wins over FORCE_COLOR (https://force-color.org),
+    as in Python 3.13; each counts only when set and not empty."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    name = f"stackpolicy.{key}"
+
+    def store(context: click.Context, _: click.Parameter, value: Any) -> None:
+        if key == "color":  # given after the command wins; else before it; else the env
+            if value is not None:
+                context.meta[name] = value
+            elif name not in context.meta:
+                context.meta[name] = _env_color()
+        elif value:  # a flag given before or after the command
+            context.meta[name] = True
+
+    return store
+
+
+def _terminal_options(*, quiet: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--quiet, --verbose and --color/--no-color (`test` has a --quiet of its own)."""
+    decorators = [
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember("verbose"),
+            help="Also say on stderr what was read, which policies ran and how long it took.",
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            expose_value=False,
+            callback=_remember("color"),
+            help="Colour the text output (default: on a terminal; NO_COLOR and FORCE_COLOR "
+            "are honoured).",
+        ),
+    ]
+    if quiet:
+        decorators.insert(
+            0,
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                expose_value=False,
+                callback=_remember("quiet"),
+                help="Print only findings and errors: no summary, no notes.",
+            ),
+        )
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(decorators):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stackpolicy")
 @click.option(
@@ -62,8 +135,13 @@ def _debug() -> bool:
     envvar="STACKPOLICY_DEBUG",
     help="On an internal error, print the traceback on stderr (default: to a log file).",
 )
+@_terminal_options()
 def main(debug: bool) -> None:
-    """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest."""
+    """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest.
+
+    Shell completion: eval "$(_STACKPOLICY_COMPLETE=bash_source stackpolicy)"
+    (zsh_source, fish_source for those shells).
+    """
 
 
 def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -121,7 +199,30 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
     )
 
 
+# --- More than one report per run: --FORMAT-output FILE --------------------
+# As semgrep's --sarif-output: the report in --format goes to stdout (or
+# --output); each --FORMAT-output writes one more copy, in that format, to a file.
+
+
+def _copy_options(command: Callable[..., None]) -> Callable[..., None]:
+    for name in reversed(list(CHECK_FORMATS)):
+        command = click.option(
+            f"--{name}-output",
+            f"copy_{name}",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=f"Also write the report as {name} to this file (atomically).",
+        )(command)
+    return command
+
+
+def _copies(stack: dict[str, Any]) -> tuple[tuple[str, Path], ...]:
+    """Takes _copy_options' values out of `stack`: (format, file) pairs."""
+    chosen = ((name, stack.pop(f"copy_{name}")) for name in CHECK_FORMATS)
+    return tuple((name, path) for name, path in chosen if path is not None)
+
+
 @main.command()
+@_terminal_options()
 @_stack_options
 @click.option(
     "--format",
@@ -131,6 +232,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
     help="Output format (default: the config's, else text).",
 )
 @_output("the report")
+@_copy_options
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -195,11 +297,13 @@ def check(
         format=fmt,
         sarif_category=sarif_category,
     )
+    copies = _copies(stack)
     options = FormatOptions(base_dir=base_dir, include_waived=sarif_include_waived)
-    _exit_with(lambda: command.run(request, output, options, stats))
+    _exit_with(lambda: command.run(request, output, options, stats, copies))
 
 
 @main.command()
+@_terminal_options()
 @_stack_options
 @click.option(
     "--output",
@@ -217,6 +321,7 @@ def baseline(output: Path, **stack: Any) -> None:
 
 
 @main.command(name="audit")
+@_terminal_options()
 @_stack_options
 @click.option(
     "--format",
@@ -237,6 +342,7 @@ def audit_command(fmt: str, output: Path | None, **stack: Any) -> None:
 
 
 @main.command()
+@_terminal_options()
 @_stack_options
 @click.option(
     "--format",
@@ -255,6 +361,7 @@ def validate(fmt: str, **stack: Any) -> None:
 
 
 @main.command()
+@_terminal_options(quiet=False)
 @click.argument("paths", nargs=-1, type=_EXISTING)
 @click.option(
     "--require-cases",
@@ -291,6 +398,7 @@ def _library(policy_paths: tuple[Path, ...]) -> tuple[Path, ...]:
 
 
 @main.command()
+@_terminal_options()
 @_POLICIES
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="Only this layer's policies.")
 @click.option(
@@ -304,6 +412,7 @@ def rules(policy_paths: tuple[Path, ...], layer: str | None, fmt: str) -> None:
 
 
 @main.command()
+@_terminal_options()
 @click.argument("policy_id", metavar="ID")
 @_POLICIES
 def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
@@ -314,6 +423,7 @@ def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@_terminal_options()
 @_POLICIES
 @_output("the reference")
 def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
@@ -324,6 +434,7 @@ def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
 
 
 @main.command()
+@_terminal_options()
 @click.argument("name", type=click.Choice(list(SCHEMA_FILES)))
 def schema(name: str) -> None:
     """Print a JSON Schema: a stack manifest, a policy file or a policy test file."""
@@ -333,6 +444,7 @@ def schema(name: str) -> None:
 
 
 @main.command()
+@_terminal_options()
 @click.argument("paths", nargs=-1, required=True, type=_EXISTING)
 @click.option(
     "--format",

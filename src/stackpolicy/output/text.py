@@ -17,10 +17,9 @@ def render(report: Report, options: FormatOptions) -> Rendered:
         _line(str(f.location), f.severity, f.policy_id, f.message, color)
         for f in sorted(report.findings, key=lambda f: f.sort_key())
     ]
-    if lines:
-        lines.append("")
-    lines.append(summary(report))
-    return Rendered("\n".join(lines) + "\n")
+    if options.summary:
+        lines += ["", summary(report)] if lines else [summary(report)]
+    return Rendered("".join(f"{text}\n" for text in lines))
 
 
 def _line(where: str, severity: str, policy_id: str, message: str, color: bool) -> str:
