@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from stackpolicy.settings import Request
 
 _EXISTING = click.Path(exists=True, path_type=Path)
+_EXISTING_OR_STDIN = click.Path(exists=True, allow_dash=True, path_type=Path)
 _ENGINE = click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -147,7 +148,8 @@ def main(debug: bool) -> None:
 def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     """PATHS, policies, configuration and engine: what every checking command takes."""
     decorators = [
-        click.argument("paths", nargs=-1, type=_EXISTING),
+        # `-` is standard input (stackpolicy.inputs.stdin).
+        click.argument("paths", nargs=-1, type=_EXISTING_OR_STDIN),
         click.option(
             "--policies",
             "-p",
