@@ -41,6 +41,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     assert "stackpolicy/_data/schemas/stack-manifest.schema.json" in names
     assert any(n.startswith("stackpolicy/_data/policies/") for n in names)
+    assert "stackpolicy/starters/default/stackpolicy.yaml" in names  # for `init`
     venv = work / "venv"
     assert run(sys.executable, "-m", "venv", venv, cwd=work).returncode == 0
     pip = run(venv / "bin" / "pip", "install", "--quiet", wheel, cwd=work)
@@ -58,6 +59,12 @@ def test_installed_wheel_checks_an_example_from_another_directory(
     checked = re.search(r"(\d+) policies checked", result.stdout)
     assert checked and int(checked.group(1)) >= 30  # the bundled library came along
     assert result.stderr == ""
+
+
+def test_installed_wheel_starts_a_repository(installed: Path, tmp_path: Path) -> None:
+    assert run(installed, "init", cwd=tmp_path).returncode == 0
+    result = run(installed, "check", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_installed_wheel_prints_schemas(installed: Path, tmp_path: Path) -> None:

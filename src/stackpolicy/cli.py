@@ -437,6 +437,20 @@ def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
 
 @main.command()
 @_terminal_options()
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+def init(directory: Path) -> None:
+    """Start a repository: write a commented .stackpolicy.yaml and a starter
+    stack manifest (stack/stack.yaml) in DIRECTORY (default: here). An
+    existing file is never overwritten."""
+    from stackpolicy.commands import init as command
+
+    _exit_with(lambda: command.run(directory))
+
+
+@main.command()
+@_terminal_options()
 @click.argument("name", type=click.Choice(list(SCHEMA_FILES)))
 def schema(name: str) -> None:
     """Print a JSON Schema: a stack manifest, a policy file or a policy test file."""
