@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from stackpolicy import __version__
 from stackpolicy.cel import ENGINES
@@ -413,9 +414,27 @@ def rules(policy_paths: tuple[Path, ...], layer: str | None, fmt: str) -> None:
     _exit_with(lambda: command.run(_library(policy_paths), layer, fmt))
 
 
+def _complete_policy_ids(
+    context: click.Context, _: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of `explain ID`: the ids of the library it would read."""
+    from stackpolicy.errors import StackpolicyError
+    from stackpolicy.library import load_library
+
+    try:
+        library = load_library(_library(tuple(context.params.get("policy_paths") or ())))
+    except (StackpolicyError, OSError):
+        return []  # a broken library completes nothing rather than crash the shell
+    return [
+        CompletionItem(entry.policy.id, help=entry.policy.title)
+        for entry in library.entries
+        if entry.policy.id.lower().startswith(incomplete.lower())
+    ]
+
+
 @main.command()
 @_terminal_options()
-@click.argument("policy_id", metavar="ID")
+@click.argument("policy_id", metavar="ID", shell_complete=_complete_policy_ids)
 @_POLICIES
 def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
     """Show one policy in full: why, how to fix, params, CEL and examples."""
