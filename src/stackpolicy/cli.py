@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from click.shell_completion import CompletionItem
@@ -129,7 +129,48 @@ def _terminal_options(*, quiet: bool = True) -> Callable[[Callable[..., Any]], C
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
+class _Group(click.Group):
+    """click's group, with a usage error on one line, as every expected error:
+    `<command line>:1:1: what is wrong (stackpolicy check --help)`, exit 2."""
+
+    def main(  # always exits, in standalone mode or not
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            sys.exit(_usage_error(exc))
+        except click.ClickException as exc:  # e.g. a file click could not open
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("stackpolicy: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)  # --help, --version: click's Exit
+
+
+def _usage_error(exc: click.UsageError) -> int:
+    from stackpolicy.errors import UsageError
+    from stackpolicy.location import Location
+
+    if isinstance(exc, _NO_ARGS_IS_HELP):  # `stackpolicy` alone: the help, as click shows it
+        exc.show()
+        return exc.exit_code
+    command = exc.ctx.command_path if exc.ctx else "stackpolicy"
+    message = f"{exc.format_message().rstrip('.')} ({command} --help)"
+    click.echo(str(UsageError(message, Location.nowhere("command line"))), err=True)
+    return exc.exit_code
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stackpolicy")
 @click.option(
     "--debug",
