@@ -37,7 +37,7 @@ def run(*args: str) -> tuple[int, str, str]:
         ),
         (
             ("check", "--verbos"),
-            "No such option '--verbos' Did you mean --verbose? (stackpolicy check --help)",
+            "No such option '--verbos'. Did you mean '--verbose'? (stackpolicy check --help)",
         ),
     ],
 )
