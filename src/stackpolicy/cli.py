@@ -422,6 +422,7 @@ def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool, engine: str)
     """
     from stackpolicy.commands import test as command
 
+    quiet = quiet or bool(click.get_current_context().meta.get("stackpolicy.quiet"))  # `-q test`
     _exit_with(lambda: command.run(_library(paths), require_cases, quiet, engine))
 
 

@@ -135,3 +135,15 @@ def test_color_before_the_command_counts_too(stack: str) -> None:
 def test_a_report_file_is_never_coloured(stack: str) -> None:
     run("check", "--color", stack, "-p", OWNERS, "-o", "r.txt")
     assert "\x1b" not in Path("r.txt").read_text()
+
+
+def test_quiet_before_test_is_test_quiet() -> None:
+    code, out, _ = run("-q", "test")
+    assert code == 0
+    assert out.splitlines()[-1].endswith("passed, 0 failed, 0 could not run.")
+    assert "  pass  " not in out  # only the cases that did not pass
+
+
+def test_quiet_baseline_says_nothing(stack: str) -> None:
+    assert run("baseline", "-q", stack, "-p", OWNERS, "-o", "b.json") == (0, "", "")
+    assert json.loads(Path("b.json").read_text())["findings"][0]["policy"] == "T-OWN-001"
