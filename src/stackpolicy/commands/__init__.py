@@ -81,8 +81,10 @@ def emit(
 ) -> None:
     """Problems go to stderr, one line each; the report to stdout or `output`,
     and a copy in each of `copies`' formats to its file (`--sarif-output F`)."""
-    echo_errors(report.errors)
     shown = terminal()
+    if not shown.quiet:
+        echo_errors(report.warnings)
+    echo_errors(report.errors)
     on_terminal = options.colored(output is None and use_color())
     if shown.quiet and output is None:  # files keep their summary
         on_terminal = on_terminal.without_summary()
