@@ -112,13 +112,15 @@ def test_a_run_that_could_not_check_uploads_nothing(
     assert outputs(github / "output")["upload"] == "false"
     assert outputs(github / "output")["exit-code"] == "2"
     assert "no SARIF is uploaded" in done.stderr
+    summary = (github / "summary").read_text()
+    assert summary.startswith("## stackpolicy\n\n")  # never empty, as if all were well
 
 
 def test_the_summary_says_why_the_stack_did_not_load(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(STACK_HEAD + "  - {name: x, kind: gpu}\n")
     _, github = run_check_step(tmp_path, paths="s.yaml")
     summary = (github / "summary").read_text()
-    assert "Not checked: 1 problem in the input" in summary
+    assert "Not checked: 1 problem in the input (see below)." in summary
     assert "| 🔴 problem | stackpolicy | s.yaml:5:21 | unknown kind 'gpu'" in summary
 
 

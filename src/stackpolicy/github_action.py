@@ -65,6 +65,15 @@ def write_outputs(values: Mapping[str, str], env: Mapping[str, str]) -> None:
             handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
+def say_in_summary(text: str, env: Mapping[str, str]) -> None:
+    """A line for a job summary that check left empty (it never ran: a usage
+    error, a crash), so the summary does not look like a clean run."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if target and os.path.isfile(target) and os.path.getsize(target) == 0:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(f"## stackpolicy\n\n{text}\n")
+
+
 def main(env: Mapping[str, str] = os.environ) -> int:
     sarif = sarif_path(env)
     try:
@@ -79,6 +88,9 @@ def main(env: Mapping[str, str] = os.environ) -> int:
     values = outputs(code, sarif, env)
     write_outputs(values, env)
     if code not in UPLOADABLE:
+        say_in_summary(
+            f"stackpolicy exited {code} before it could check the stack: see the log.", env
+        )
         print(
             f"stackpolicy: check exited {code}: no SARIF is uploaded, so the open "
             "code-scanning alerts stay as they are",

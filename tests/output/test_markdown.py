@@ -59,4 +59,4 @@ def test_problems_are_rows_too() -> None:
     assert (
         text.splitlines()[-1] == "| 🔴 problem | stackpolicy | s.yaml:5:22 | unknown kind 'gpu' |"
     )
-    assert "Not checked: 1 problem in the input (see above)." in text
+    assert "Not checked: 1 problem in the input (see below)." in text

@@ -24,7 +24,7 @@ _HEAD = ("| severity | policy | where | finding |", "|---|---|---|---|")
 
 
 def render(report: Report, options: FormatOptions) -> Rendered:
-    parts = ["## stackpolicy", "", markdown(summary(report)), ""]
+    parts = ["## stackpolicy", "", markdown(summary(report, problems_are="below")), ""]
     rows = [_finding_row(f) for f in sorted(report.findings, key=lambda f: f.sort_key())]
     rows += [
         f"| 🔴 problem | stackpolicy | {markdown(str(e.location))} | {markdown(e.message)} |"

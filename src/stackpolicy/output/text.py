@@ -32,10 +32,12 @@ def _line(where: str, severity: str, policy_id: str, message: str, color: bool) 
     return f"{where}: {severity} {policy_id} {message}"
 
 
-def summary(report: Report) -> str:
+def summary(report: Report, problems_are: str = "above") -> str:
+    """One line: what was found where. `problems_are` says where the problems
+    it counts are listed (stderr is above a terminal's report)."""
     if not report.evaluated:
         n = len(report.errors)
-        return f"Not checked: {n} {_plural('problem', n)} in the input (see above)."
+        return f"Not checked: {n} {_plural('problem', n)} in the input (see {problems_are})."
     counts = report.counts()
     total = len(report.findings)
     detail = ", ".join(f"{n} {_plural(sev, n)}" for sev, n in counts.items() if n)
@@ -57,7 +59,7 @@ def summary(report: Report) -> str:
         )
     if report.errors:
         n = len(report.errors)
-        text += f"; {n} {_plural('problem', n)} stopped part of the check (see above)"
+        text += f"; {n} {_plural('problem', n)} stopped part of the check (see {problems_are})"
     return text + "."
 
 
