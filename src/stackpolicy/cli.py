@@ -551,13 +551,19 @@ def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
 @click.argument(
     "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
 )
-def init(directory: Path) -> None:
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help="What the stack is for, written as the config's `profile:`: full, tabular-ml, "
+    "llm-applications or model-training (docs/profiles.md).",
+)
+def init(directory: Path, profile: str | None) -> None:
     """Start a repository: write a commented .stackpolicy.yaml and a starter
     stack manifest (stack/stack.yaml) in DIRECTORY (default: here). An
     existing file is never overwritten."""
     from stackpolicy.commands import init as command
 
-    _exit_with(lambda: command.run(directory))
+    _exit_with(lambda: command.run(directory, profile))
 
 
 @main.command()

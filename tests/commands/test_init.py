@@ -34,7 +34,7 @@ def test_init_writes_a_config_and_a_stack_that_checks_clean(here: Path) -> None:
     )
     code, out, err = run("check")  # the config's `stack:` is the starter
     assert (code, err) == (0, "")
-    assert re.fullmatch(r"0 findings in 14 components from 1 file, \d+ policies checked\.\n", out)
+    assert re.fullmatch(r"0 findings in 19 components from 1 file, \d+ policies checked\.\n", out)
 
 
 def test_init_does_not_replace_even_a_dangling_link(here: Path) -> None:
@@ -89,7 +89,7 @@ def uncommented(text: str) -> str:
 
 
 def test_every_commented_setting_is_valid_config(here: Path) -> None:
-    text = uncommented((STARTERS / "default" / "stackpolicy.yaml").read_text())
+    text = uncommented((STARTERS / "stackpolicy.yaml").read_text())
     assert text.count("\n# ") < text.count("\n")  # something was turned on
     for key in ("rules:", "waivers:", "baseline:", "policy_timeout:", "profile:", "discover:"):
         assert f"\n{key}" in text
@@ -99,3 +99,21 @@ def test_every_commented_setting_is_valid_config(here: Path) -> None:
     config = load_config(here / ".stackpolicy.yaml")  # validated against the schema
     assert config.policy_timeout == 60
     assert config.fail_on == "error"
+
+
+@pytest.mark.parametrize("profile", ["full", "tabular-ml", "llm-applications", "model-training"])
+def test_init_with_a_profile_configures_it_and_the_starter_checks_clean(
+    here: Path, profile: str
+) -> None:
+    assert run("init", "--profile", profile)[0] == 0
+    assert load_config(here / ".stackpolicy.yaml").profiles == (profile,)
+    code, out, err = run("check")
+    assert (code, err) == (0, "")
+    assert out.startswith("0 findings in 19 components")
+
+
+def test_init_refuses_an_unknown_profile_and_writes_nothing(here: Path) -> None:
+    code, _, err = run("init", "--profile", "llm-app")
+    assert code == 2
+    assert "no profile 'llm-app'; did you mean 'llm-applications'?" in err
+    assert list(here.iterdir()) == []

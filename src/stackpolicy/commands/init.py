@@ -10,34 +10,28 @@ from pathlib import Path
 import click
 
 from stackpolicy.commands import terminal
-from stackpolicy.errors import UsageError
 from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
 from stackpolicy.location import Location
-from stackpolicy.resources import display_path
+from stackpolicy.profiles import load_profiles
+from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.yamlload import read_text
 
-STARTERS = Path(__file__).resolve().parent.parent / "starters"
-"""One directory per starter profile; `default` is the one without --profile.
-A profile (a fintech, a research lab, ...) is one more directory here with
-the same two files; `run(profile=...)` picks it."""
+STARTERS = Path(__file__).resolve().parent.parent / "starters" / "default"
+"""The two starter files. The starter stack checks clean under every bundled
+profile; `--profile` only sets the configuration's `profile:` line."""
 
-DEFAULT_PROFILE = "default"
+PROFILE_LINE = "# profile: full\n"
 
 FILES = {".stackpolicy.yaml": "stackpolicy.yaml", "stack/stack.yaml": "stack.yaml"}
 """Where each starter file goes in the directory, and its name in the profile."""
 
 
-def profiles() -> tuple[str, ...]:
-    return tuple(sorted(p.name for p in STARTERS.iterdir() if p.is_dir()))
-
-
-def run(directory: Path, profile: str = DEFAULT_PROFILE) -> int:
-    if profile not in profiles():
-        raise UsageError(
-            f"unknown profile {profile!r}: choose one of {', '.join(profiles())}",
-            Location.nowhere("command line"),
-        )
+def run(directory: Path, profile: str | None = None) -> int:
+    """Write the starter files that do not exist yet; `profile` (a bundled
+    profile's name) goes into the configuration."""
+    if profile is not None:
+        load_profiles([profile], [bundled_policies()], Location.nowhere("command line"))
     said = []
     for target, name in FILES.items():
         path = directory / target
@@ -45,8 +39,10 @@ def run(directory: Path, profile: str = DEFAULT_PROFILE) -> int:
         if os.path.lexists(path):  # a file, a link, anything: it is the user's
             said.append(f"kept {shown}: it exists (init never overwrites a file)")
             continue
-        source = STARTERS / profile / name
-        write_atomic(path, read_text(source, f"stackpolicy:starters/{profile}/{name}"))
+        text = read_text(STARTERS / name, f"stackpolicy:starters/default/{name}")
+        if profile is not None:
+            text = text.replace(PROFILE_LINE, f"profile: {profile}\n")
+        write_atomic(path, text)
         said.append(f"wrote {shown}")
     here = directory.resolve() == Path.cwd().resolve()
     go = "" if here else f"cd {shlex.quote(line(display_path(directory)))} && "
