@@ -1,0 +1,346 @@
+"""CycloneDX JSON BOMs (`bomFormat: CycloneDX`) as stack input.
+
+What becomes a component: ML models (`machine-learning-model` -> model),
+data (`data` -> dataset), services (-> inference-service), and anything with
+a `stackpolicy:kind` property (what `stackpolicy bom` writes). Libraries,
+frameworks and the like are not part of an AI stack and are skipped.
+
+A component with our properties (`stackpolicy bom`'s own) takes its fields
+and references from them, so the stack reads back as it was written; one
+made by another tool (Snyk, cdxgen, ...) takes its references from
+`dependencies` (-> depends_on) and its model card's datasets (-> datasets).
+See docs/bom.md. JSON is composed by PyYAML (JSON is YAML's flow style), so
+every value keeps its line and column in the BOM.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackpolicy.discovery.candidate import valid_name
+from stackpolicy.errors import ManifestError, StackpolicyError
+from stackpolicy.escape import line
+from stackpolicy.inputs.files import InputFile
+from stackpolicy.inputs.read import Read
+from stackpolicy.location import Location
+from stackpolicy.stack import Declared, Fragment, PlacesLocator
+from stackpolicy.vocabulary import KIND_LAYER, LIST_REFERENCES, SCALAR_REFERENCES
+from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
+
+SOURCE = "cyclonedx"
+PREFIX = "stackpolicy:"
+"""Our property names (the CycloneDX property taxonomy's namespace style);
+`stackpolicy.output.cyclonedx` writes them."""
+BOOLEAN_FIELDS = ("pii", "llm", "managed")
+ABOUT_THE_RUN = frozenset({"finding", "findings", "declared-at", "found-by"})
+"""Our properties that describe a run of `stackpolicy bom`, not the component."""
+_BY_TYPE = {"machine-learning-model": "model", "data": "dataset"}
+_SERVICE_KIND = "inference-service"
+
+
+@dataclass
+class _Entry:
+    """One BOM component or service that becomes a stack component."""
+
+    key: PathKey
+    """Where its object is in the BOM."""
+    raw: Mapping[str, Any]
+    kind: str
+    ours: bool
+    """Written by `stackpolicy bom`: fields and references are in our properties."""
+    name: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    places: dict[PathKey, Location] = field(default_factory=dict)
+
+
+class CycloneDXReader:
+    name = SOURCE
+    suffixes = (".json",)
+    """`bom.json`, `*.cdx.json` and any other JSON: one that is not a BOM,
+    found in a directory, is not ours and is skipped unparsed."""
+
+    def read(self, file: InputFile) -> Read:
+        try:
+            text = read_text(file.path, file.display)
+        except StackpolicyError as exc:
+            return _failed(file, exc)
+        if not file.explicit and '"bomFormat"' not in text:
+            return Read()  # cheap: most JSON in a repository is no BOM
+        try:
+            documents = load_documents(text, file.display)
+        except StackpolicyError as exc:
+            return _failed(file, exc)
+        doc = documents[0] if documents else None
+        if doc is None or not _is_bom(doc.data):
+            if file.explicit:
+                return Read(errors=(_not_a_bom(doc, file.display),))
+            return Read()
+        return read_bom(doc)
+
+
+def read_bom(doc: Document) -> Read:
+    """The stack fragment in one parsed BOM."""
+    errors: list[StackpolicyError] = []
+    entries = list(_entries(doc))
+    names = _assign_names(entries)
+    for entry in entries:
+        errors += _fill(doc, entry, names)
+    components = tuple(
+        Declared(
+            entry.data,
+            PlacesLocator(entry.places[("name",)], dict(entry.places)),
+            SOURCE,
+            address=str(entry.raw.get("bom-ref") or entry.name),
+        )
+        for entry in entries
+    )
+    fragment = Fragment(
+        path=doc.path,
+        components=components,
+        metadata=_metadata(doc),
+        anchor=doc.locate_key(("components",)) if "components" in doc.data else doc.locate(()),
+    )
+    return Read((fragment,), tuple(errors))
+
+
+def _is_bom(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("bomFormat") == "CycloneDX"
+
+
+def _not_a_bom(doc: Document | None, display: str) -> StackpolicyError:
+    if doc is None:
+        return ManifestError("empty file: expected a CycloneDX BOM", Location(display))
+    if not isinstance(doc.data, dict):
+        return ManifestError("expected a CycloneDX BOM (a JSON object)", doc.locate(()))
+    return ManifestError(
+        "not a CycloneDX BOM: bomFormat must be 'CycloneDX'", doc.locate_key(("bomFormat",))
+    )
+
+
+def _failed(file: InputFile, error: StackpolicyError) -> Read:
+    """A file named on its own must read; one found in a directory is skipped."""
+    return Read(errors=(error,)) if file.explicit else Read(warnings=(error,))
+
+
+def _entries(doc: Document) -> Iterator[_Entry]:
+    data = doc.data
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("component"), dict):
+        # What the BOM describes: a Hugging Face AI-BOM's model sits here.
+        yield from _component_entries(metadata["component"], ("metadata", "component"))
+    for index, raw in enumerate(_list(data.get("components"))):
+        yield from _component_entries(raw, ("components", index))
+    for index, raw in enumerate(_list(data.get("services"))):
+        yield from _service_entries(raw, ("services", index))
+
+
+def _component_entries(raw: Any, key: PathKey) -> Iterator[_Entry]:
+    if not isinstance(raw, dict):
+        return
+    ours = _property(raw, "kind")
+    kind = ours or _BY_TYPE.get(str(raw.get("type")))
+    if kind is not None and isinstance(raw.get("name"), str):
+        yield _Entry(key, raw, kind, ours is not None)
+    for index, child in enumerate(_list(raw.get("components"))):
+        yield from _component_entries(child, (*key, "components", index))
+
+
+def _service_entries(raw: Any, key: PathKey) -> Iterator[_Entry]:
+    if not isinstance(raw, dict):
+        return
+    ours = _property(raw, "kind")
+    if isinstance(raw.get("name"), str):
+        yield _Entry(key, raw, ours or _SERVICE_KIND, ours is not None)
+    for index, child in enumerate(_list(raw.get("services"))):
+        yield from _service_entries(child, (*key, "services", index))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _properties(raw: Mapping[str, Any]) -> Iterator[tuple[int, str, str]]:
+    """(index, name, value) of each well-formed property."""
+    for index, item in enumerate(_list(raw.get("properties"))):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            value = item.get("value")
+            yield index, item["name"], value if isinstance(value, str) else ""
+
+
+def _property(raw: Mapping[str, Any], name: str) -> str | None:
+    return next((v for _, n, v in _properties(raw) if n == PREFIX + name and v), None)
+
+
+def _assign_names(entries: list[_Entry]) -> dict[str, str]:
+    """Each entry's stack name, and the name of each bom-ref. Ours keep their
+    names; another tool's are made valid, and a name taken already gets a
+    number (the same model at two versions is two components)."""
+    taken: set[str] = set()
+    by_ref: dict[str, str] = {}
+    for entry in entries:
+        raw_name = str(entry.raw["name"])
+        name = raw_name if entry.ours else valid_name(raw_name)
+        if not entry.ours and name in taken:
+            number = 2
+            while f"{name}-{number}" in taken:
+                number += 1
+            name = f"{name}-{number}"
+        taken.add(name)
+        entry.name = name
+        ref = entry.raw.get("bom-ref")
+        if isinstance(ref, str):
+            by_ref.setdefault(ref, name)
+    return by_ref
+
+
+def _fill(doc: Document, entry: _Entry, names: Mapping[str, str]) -> list[StackpolicyError]:
+    """The entry's manifest fields and where each is in the BOM."""
+    raw, key = entry.raw, entry.key
+    at = doc.locate((*key, "name"))
+    entry.data.update(name=entry.name, kind=entry.kind)
+    entry.places[("name",)] = at
+    entry.places[("kind",)] = at
+    for field_name in ("version", "description"):
+        if isinstance(raw.get(field_name), str):
+            entry.data[field_name] = raw[field_name]
+            entry.places[(field_name,)] = doc.locate((*key, field_name))
+    _vendor(doc, entry)
+    errors = _from_properties(doc, entry)
+    if not entry.ours:
+        _theirs(doc, entry, names)
+    if "owner" not in entry.data:
+        _data_owner(doc, entry)
+    return errors
+
+
+def _vendor(doc: Document, entry: _Entry) -> None:
+    for holder in ("supplier", "provider", "manufacturer"):
+        party = entry.raw.get(holder)
+        if isinstance(party, dict) and isinstance(party.get("name"), str) and party["name"]:
+            entry.data["vendor"] = party["name"]
+            entry.places[("vendor",)] = doc.locate((*entry.key, holder, "name"))
+            return
+
+
+def _from_properties(doc: Document, entry: _Entry) -> list[StackpolicyError]:
+    errors: list[StackpolicyError] = []
+    data, places = entry.data, entry.places
+    for index, name, value in _properties(entry.raw):
+        if not name.startswith(PREFIX):
+            continue
+        where = doc.locate((*entry.key, "properties", index, "value"))
+        field_name = name.removeprefix(PREFIX)
+        if field_name == "kind":
+            places[("kind",)] = where
+        elif field_name == "layer":
+            if entry.kind not in KIND_LAYER:  # a custom kind's layer; known kinds have theirs
+                data["layer"] = value
+                places[("layer",)] = where
+        elif field_name.startswith("ref:"):
+            _reference(entry, field_name.removeprefix("ref:"), value, where)
+        elif field_name.startswith("label:"):
+            data.setdefault("labels", {})[field_name.removeprefix("label:")] = value
+            places[("labels", field_name.removeprefix("label:"))] = where
+        elif field_name.startswith("json:"):
+            errors += _json_field(entry, field_name.removeprefix("json:"), value, where)
+        elif field_name in BOOLEAN_FIELDS:
+            data[field_name] = value == "true"
+            places[(field_name,)] = where
+        elif field_name not in ABOUT_THE_RUN:
+            data[field_name] = value
+            places[(field_name,)] = where
+    return errors
+
+
+def _reference(entry: _Entry, field_name: str, target: str, where: Location) -> None:
+    if field_name in LIST_REFERENCES:
+        targets = entry.data.setdefault(field_name, [])
+        if target not in targets:
+            entry.places[(field_name, len(targets))] = where
+            targets.append(target)
+    elif field_name in SCALAR_REFERENCES:
+        entry.data[field_name] = target
+        entry.places[(field_name,)] = where
+
+
+def _json_field(
+    entry: _Entry, field_name: str, value: str, where: Location
+) -> list[StackpolicyError]:
+    try:
+        entry.data[field_name] = json.loads(value)
+    except ValueError as exc:
+        message = line(f"property {PREFIX}json:{field_name} is not JSON: {exc}")
+        return [ManifestError(message, where)]
+    entry.places[(field_name,)] = where
+    return []
+
+
+def _theirs(doc: Document, entry: _Entry, names: Mapping[str, str]) -> None:
+    """Another tool's component: references from `dependencies` and its model
+    card; what else it says about itself under `attributes.cyclonedx`."""
+    ref = entry.raw.get("bom-ref")
+    for d_index, dependency in enumerate(_list(doc.data.get("dependencies"))):
+        if not isinstance(dependency, dict) or ref is None or dependency.get("ref") != ref:
+            continue
+        for t_index, target in enumerate(_list(dependency.get("dependsOn"))):
+            where = doc.locate(("dependencies", d_index, "dependsOn", t_index))
+            if isinstance(target, str) and target in names and names[target] != entry.name:
+                _reference(entry, "depends_on", names[target], where)
+    card_key = (*entry.key, "modelCard", "modelParameters")
+    parameters = _at(entry.raw, ("modelCard", "modelParameters"))
+    for index, dataset in enumerate(_list(parameters.get("datasets"))):
+        target = dataset.get("ref") if isinstance(dataset, dict) else None
+        if isinstance(target, str) and target in names:
+            where = doc.locate((*card_key, "datasets", index, "ref"))
+            _reference(entry, "datasets", names[target], where)
+    attributes: dict[str, Any] = {"type": entry.raw.get("type", "service")}
+    for name in ("bom-ref", "purl", "group"):
+        if isinstance(entry.raw.get(name), str):
+            attributes[name] = entry.raw[name]
+    others = {n: v for _, n, v in _properties(entry.raw) if not n.startswith(PREFIX)}
+    if others:
+        attributes["properties"] = others
+    entry.data["attributes"] = {"cyclonedx": attributes}
+    if isinstance(parameters.get("task"), str):
+        entry.data["attributes"]["task"] = parameters["task"]
+
+
+def _data_owner(doc: Document, entry: _Entry) -> None:
+    """A data component's first governance owner, custodian or steward."""
+    for d_index, item in enumerate(_list(entry.raw.get("data"))):
+        governance = item.get("governance") if isinstance(item, dict) else None
+        if not isinstance(governance, dict):
+            continue
+        for role in ("owners", "custodians", "stewards"):
+            for p_index, party in enumerate(_list(governance.get(role))):
+                for holder in ("organization", "contact"):
+                    name = _at(party, (holder,)).get("name")
+                    if isinstance(name, str) and name:
+                        key = (*entry.key, "data", d_index, "governance", role, p_index, holder)
+                        entry.data["owner"] = name
+                        entry.places[("owner",)] = doc.locate((*key, "name"))
+                        return
+
+
+def _at(value: Any, path: PathKey) -> Mapping[str, Any]:
+    """The mapping at `path`, or an empty one."""
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _metadata(doc: Document) -> tuple[tuple[str, str, Location], ...]:
+    """The stack's name and org, when `stackpolicy bom` wrote them. Another
+    tool's BOM names its application, not the stack: not read."""
+    metadata = doc.data.get("metadata")
+    if not isinstance(metadata, dict):
+        return ()
+    found: list[tuple[str, str, Location]] = []
+    for index, name, value in _properties(metadata):
+        field_name = {"stack-name": "name", "org": "org"}.get(name.removeprefix(PREFIX))
+        if name.startswith(PREFIX) and field_name and value:
+            found.append((field_name, value, doc.locate(("metadata", "properties", index))))
+    return tuple(found)
