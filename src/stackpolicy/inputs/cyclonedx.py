@@ -24,6 +24,7 @@ from stackpolicy.discovery.candidate import valid_name
 from stackpolicy.errors import ManifestError, StackpolicyError
 from stackpolicy.escape import line
 from stackpolicy.inputs.files import InputFile
+from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
 from stackpolicy.location import Location
 from stackpolicy.stack import Declared, Fragment, PlacesLocator
@@ -63,6 +64,10 @@ class CycloneDXReader:
     found in a directory, is not ours and is skipped unparsed."""
 
     def read(self, file: InputFile) -> Read:
+        if not file.path.name.endswith(self.suffixes):
+            # Named on its own with a name no reader has (`stack`, a FIFO):
+            # the manifest reader speaks for it. A BOM is a `.json` file.
+            return Read()
         try:
             text = read_text(file.path, file.display)
         except StackpolicyError as exc:
@@ -74,11 +79,15 @@ class CycloneDXReader:
         except StackpolicyError as exc:
             return _failed(file, exc)
         doc = documents[0] if documents else None
-        if doc is None or not _is_bom(doc.data):
-            if file.explicit:
-                return Read(errors=(_not_a_bom(doc, file.display),))
+        if doc is not None and _is_bom(doc.data):
+            return read_bom(doc)
+        if not file.explicit:
             return Read()
-        return read_bom(doc)
+        if doc is not None and _is_manifest(doc.data):
+            # A stack manifest written as JSON, named on its own: before BOMs
+            # were read, `.json` fell to the manifest reader; it still does.
+            return ManifestReader().read(file)
+        return Read(errors=(_not_a_bom(doc, file.display),))
 
 
 def read_bom(doc: Document) -> Read:
@@ -108,6 +117,10 @@ def read_bom(doc: Document) -> Read:
 
 def _is_bom(data: Any) -> bool:
     return isinstance(data, dict) and data.get("bomFormat") == "CycloneDX"
+
+
+def _is_manifest(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("stackpolicy/")
 
 
 def _not_a_bom(doc: Document | None, display: str) -> StackpolicyError:
