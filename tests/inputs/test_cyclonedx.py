@@ -252,3 +252,30 @@ def test_nested_components_and_services_are_read(write: Write) -> None:
         ("api", "inference-service"),
         ("inner-api", "inference-service"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("name", "a\nb"), "s.cdx.json:20:15: name: 'a\\nb' does not match"),
+        ((2, "stackpolicy:owner", ""), "s.cdx.json:32:20: owner: '' should be non-empty"),
+        ((1, "stackpolicy:layer", "moon"), "s.cdx.json:28:20: layer: 'moon' is not one of"),
+        ((0, "stackpolicy:kind", "GPU box"), "s.cdx.json:24:20: kind: 'GPU box' is not valid"),
+        ((9, "stackpolicy:colour", "red"), "s.cdx.json:20:15: component: Additional properties"),
+    ],
+)
+def test_what_a_manifest_may_not_say_a_bom_may_not_either(
+    write: Write, change: tuple[Any, ...], expected: str
+) -> None:
+    """A hostile or broken BOM is checked against the manifest schema, each
+    error at the property it came from; the component is left out."""
+    broken: dict[str, Any] = json.loads(json.dumps(OURS))
+    queue = broken["components"][0]
+    if change[0] == "name":
+        queue["name"] = change[1]
+    else:
+        queue["properties"][change[0]] = {"name": change[1], "value": change[2]}
+    write("s.cdx.json", json.dumps(broken, indent=2))
+    loaded = load("s.cdx.json")
+    assert [str(e)[: len(expected)] for e in loaded.errors] == [expected]
+    assert loaded.stack.components == ()

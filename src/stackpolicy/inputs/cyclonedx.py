@@ -27,6 +27,7 @@ from stackpolicy.inputs.files import InputFile
 from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
 from stackpolicy.location import Location
+from stackpolicy.schemacheck import dotted, validator
 from stackpolicy.stack import Declared, Fragment, PlacesLocator
 from stackpolicy.vocabulary import KIND_LAYER, LIST_REFERENCES, SCALAR_REFERENCES
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
@@ -95,24 +96,38 @@ def read_bom(doc: Document) -> Read:
     errors: list[StackpolicyError] = []
     entries = list(_entries(doc))
     names = _assign_names(entries)
+    components: list[Declared] = []
     for entry in entries:
-        errors += _fill(doc, entry, names)
-    components = tuple(
-        Declared(
-            entry.data,
-            PlacesLocator(entry.places[("name",)], dict(entry.places)),
-            SOURCE,
-            address=str(entry.raw.get("bom-ref") or entry.name),
-        )
-        for entry in entries
-    )
+        problems = _fill(doc, entry, names) or _schema_errors(entry)
+        errors += problems
+        if not problems:
+            locator = PlacesLocator(entry.places[("name",)], dict(entry.places))
+            address = str(entry.raw.get("bom-ref") or entry.name)
+            components.append(Declared(entry.data, locator, SOURCE, address=address))
     fragment = Fragment(
         path=doc.path,
-        components=components,
+        components=tuple(components),
         metadata=_metadata(doc),
         anchor=doc.locate_key(("components",)) if "components" in doc.data else doc.locate(()),
     )
     return Read((fragment,), tuple(errors))
+
+
+def _schema_errors(entry: _Entry) -> list[StackpolicyError]:
+    """What a manifest component must satisfy, a BOM's must too (a name a
+    policy can print, a kind's pattern, a layer that exists): each violation
+    at the property or field it came from."""
+    wrapped = {"apiVersion": "stackpolicy/v1", "kind": "Stack", "components": [entry.data]}
+    found: list[StackpolicyError] = []
+    for error in validator("manifest").iter_errors(wrapped):
+        path = tuple(error.absolute_path)[2:]
+        where = next(
+            (entry.places[path[:n]] for n in range(len(path), 0, -1) if path[:n] in entry.places),
+            entry.places[("name",)],
+        )
+        what = dotted(path) if path else "component"
+        found.append(ManifestError(f"{what}: {error.message}", where))
+    return found
 
 
 def _is_bom(data: Any) -> bool:

@@ -156,8 +156,9 @@ def _component(component: Component, stack: Stack, findings: list[Finding]) -> d
         out["supplier"] = {"name": data["vendor"]}
     out["name"] = component.name
     out.update(_described(data))
-    if component.kind in MODEL_KINDS:
-        out["modelCard"] = model_card(component, stack)
+    card = model_card(component, stack) if component.kind in MODEL_KINDS else {}
+    if card:
+        out["modelCard"] = card
     if component.kind in DATA_KINDS:
         out["data"] = [_data(component)]
     out["properties"] = properties(component, findings)
