@@ -95,10 +95,10 @@ def read_bom(doc: Document) -> Read:
     """The stack fragment in one parsed BOM."""
     errors: list[StackpolicyError] = []
     entries = list(_entries(doc))
-    names = _assign_names(entries)
+    graph = _Graph(_assign_names(entries), _dependencies(doc))
     components: list[Declared] = []
     for entry in entries:
-        problems = _fill(doc, entry, names) or _schema_errors(entry)
+        problems = _fill(doc, entry, graph) or _schema_errors(entry)
         errors += problems
         if not problems:
             locator = PlacesLocator(entry.places[("name",)], dict(entry.places))
@@ -202,6 +202,27 @@ def _property(raw: Mapping[str, Any], name: str) -> str | None:
     return next((v for _, n, v in _properties(raw) if n == PREFIX + name and v), None)
 
 
+@dataclass(frozen=True)
+class _Graph:
+    names: Mapping[str, str]
+    """The stack name of each bom-ref."""
+    depends: Mapping[str, list[tuple[PathKey, str]]]
+    """Each bom-ref's dependsOn targets, with where each is written."""
+
+
+def _dependencies(doc: Document) -> dict[str, list[tuple[PathKey, str]]]:
+    """`dependencies` indexed once by ref (a BOM may list thousands)."""
+    depends: dict[str, list[tuple[PathKey, str]]] = {}
+    for d_index, dependency in enumerate(_list(doc.data.get("dependencies"))):
+        if not isinstance(dependency, dict) or not isinstance(dependency.get("ref"), str):
+            continue
+        targets = depends.setdefault(dependency["ref"], [])
+        for t_index, target in enumerate(_list(dependency.get("dependsOn"))):
+            if isinstance(target, str):
+                targets.append((("dependencies", d_index, "dependsOn", t_index), target))
+    return depends
+
+
 def _assign_names(entries: list[_Entry]) -> dict[str, str]:
     """Each entry's stack name, and the name of each bom-ref. Ours keep their
     names; another tool's are made valid, and a name taken already gets a
@@ -224,7 +245,7 @@ def _assign_names(entries: list[_Entry]) -> dict[str, str]:
     return by_ref
 
 
-def _fill(doc: Document, entry: _Entry, names: Mapping[str, str]) -> list[StackpolicyError]:
+def _fill(doc: Document, entry: _Entry, graph: _Graph) -> list[StackpolicyError]:
     """The entry's manifest fields and where each is in the BOM."""
     raw, key = entry.raw, entry.key
     at = doc.locate((*key, "name"))
@@ -238,7 +259,7 @@ def _fill(doc: Document, entry: _Entry, names: Mapping[str, str]) -> list[Stackp
     _vendor(doc, entry)
     errors = _from_properties(doc, entry)
     if not entry.ours:
-        _theirs(doc, entry, names)
+        _theirs(doc, entry, graph)
     if "owner" not in entry.data:
         _data_owner(doc, entry)
     return errors
@@ -306,24 +327,20 @@ def _json_field(
     return []
 
 
-def _theirs(doc: Document, entry: _Entry, names: Mapping[str, str]) -> None:
+def _theirs(doc: Document, entry: _Entry, graph: _Graph) -> None:
     """Another tool's component: references from `dependencies` and its model
     card; what else it says about itself under `attributes.cyclonedx`."""
-    ref = entry.raw.get("bom-ref")
-    for d_index, dependency in enumerate(_list(doc.data.get("dependencies"))):
-        if not isinstance(dependency, dict) or ref is None or dependency.get("ref") != ref:
-            continue
-        for t_index, target in enumerate(_list(dependency.get("dependsOn"))):
-            where = doc.locate(("dependencies", d_index, "dependsOn", t_index))
-            if isinstance(target, str) and target in names and names[target] != entry.name:
-                _reference(entry, "depends_on", names[target], where)
+    names, ref = graph.names, entry.raw.get("bom-ref")
+    for key, target in graph.depends.get(ref, []) if isinstance(ref, str) else []:
+        if target in names and names[target] != entry.name:
+            _reference(entry, "depends_on", names[target], doc.locate(key))
     card_key = (*entry.key, "modelCard", "modelParameters")
     parameters = _at(entry.raw, ("modelCard", "modelParameters"))
     for index, dataset in enumerate(_list(parameters.get("datasets"))):
-        target = dataset.get("ref") if isinstance(dataset, dict) else None
-        if isinstance(target, str) and target in names:
+        card_ref = dataset.get("ref") if isinstance(dataset, dict) else None
+        if isinstance(card_ref, str) and card_ref in names:
             where = doc.locate((*card_key, "datasets", index, "ref"))
-            _reference(entry, "datasets", names[target], where)
+            _reference(entry, "datasets", names[card_ref], where)
     attributes: dict[str, Any] = {"type": entry.raw.get("type", "service")}
     for name in ("bom-ref", "purl", "group"):
         if isinstance(entry.raw.get(name), str):
