@@ -161,3 +161,23 @@ def test_the_configured_stack_is_the_default(write: Write) -> None:
     result = CliRunner().invoke(main, ["bom"])
     assert result.exit_code == 0, result.stderr
     assert [c["name"] for c in valid_bom(result.stdout)["components"]] == ["m"]
+
+
+def _findings(*args: str) -> list[tuple[str, str, str]]:
+    result = CliRunner().invoke(main, ["check", "--no-config", "-f", "json", *args])
+    assert result.exit_code == 1, result.stderr
+    found = json.loads(result.stdout)["findings"]
+    return sorted((f["policy_id"], f["component"], f["message"]) for f in found)
+
+
+@pytest.mark.usefixtures("in_root")
+def test_check_and_audit_see_the_same_stack_in_the_bom(tmp_path: Path) -> None:
+    out = tmp_path / "acme.cdx.json"
+    assert bom("examples/acme", "-o", str(out)).exit_code == 0
+    assert _findings(str(out)) == _findings("examples/acme")
+    audits = [
+        CliRunner().invoke(main, ["audit", "--no-config", path]).stdout
+        for path in ("examples/acme", str(out))
+    ]
+    assert audits[0] == audits[1]
+    assert "vector-stores across 3 departments" in audits[1]

@@ -279,3 +279,18 @@ def test_what_a_manifest_may_not_say_a_bom_may_not_either(
     loaded = load("s.cdx.json")
     assert [str(e)[: len(expected)] for e in loaded.errors] == [expected]
     assert loaded.stack.components == ()
+
+
+def test_sarif_regions_are_in_the_bom(write: Write) -> None:
+    write("bom.json", THEIRS)
+    result = CliRunner().invoke(main, ["check", "bom.json", "-p", OWNERS, "-f", "sarif"])
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    regions = sorted(
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        )
+        for r in results
+    )
+    assert regions == [("bom.json", 10, 15), ("bom.json", 29, 70), ("bom.json", 31, 43)]
