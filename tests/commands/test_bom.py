@@ -181,3 +181,15 @@ def test_check_and_audit_see_the_same_stack_in_the_bom(tmp_path: Path) -> None:
     ]
     assert audits[0] == audits[1]
     assert "vector-stores across 3 departments" in audits[1]
+
+
+@pytest.mark.usefixtures("in_root")
+def test_the_bom_does_not_depend_on_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Places are relative to the repository root, as in SARIF."""
+    from_root = bom("examples/acme").stdout
+    monkeypatch.chdir(EXAMPLES)
+    from_examples = bom("acme").stdout
+    assert from_examples == from_root
+    assert '"location": "examples/acme/training.yaml"' in from_root

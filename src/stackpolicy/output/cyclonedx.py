@@ -22,6 +22,7 @@ from stackpolicy.escape import line
 from stackpolicy.findings import Finding
 from stackpolicy.inputs.cyclonedx import BOOLEAN_FIELDS, PREFIX, SOURCE
 from stackpolicy.location import Location
+from stackpolicy.paths import relative_uri
 from stackpolicy.stack import Component, Stack
 from stackpolicy.vocabulary import REFERENCE_FIELDS
 
@@ -291,11 +292,14 @@ def _places(component: Component) -> list[Location]:
 
 
 def _occurrence(at: Location) -> dict[str, Any]:
-    return {"location": at.path, "line": at.line}
+    return {"location": relative_uri(at, None), "line": at.line}
 
 
 def _where(at: Location) -> str:
-    return f"{at.path}:{at.line}:{at.column}"
+    """A place as `file:line:col`, the file relative to the repository root
+    (as in SARIF and baselines), so that the BOM does not depend on the
+    directory it was written from."""
+    return f"{relative_uri(at, None)}:{at.line}:{at.column}"
 
 
 def _property(name: str, value: str | None) -> dict[str, str] | None:
@@ -303,7 +307,7 @@ def _property(name: str, value: str | None) -> dict[str, str] | None:
 
 
 def _finding(finding: Finding) -> dict[str, str]:
-    text = f"{finding.severity} {finding.policy_id}: {finding.message} ({finding.location})"
+    text = f"{finding.severity} {finding.policy_id}: {finding.message} ({_where(finding.location)})"
     return {"name": f"{PREFIX}finding", "value": line(text)}
 
 
