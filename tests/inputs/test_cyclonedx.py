@@ -294,3 +294,18 @@ def test_sarif_regions_are_in_the_bom(write: Write) -> None:
         for r in results
     )
     assert regions == [("bom.json", 10, 15), ("bom.json", 29, 70), ("bom.json", 31, 43)]
+
+
+def test_surrogate_pair_escapes_are_read(write: Write) -> None:
+    """Python's json.dumps writes an emoji as `\\ud83d\\ude00`; YAML, which
+    composes the JSON, has no surrogates. An escaped backslash stays text."""
+    bom = {
+        "bomFormat": "CycloneDX",
+        "components": [
+            {"type": "data", "name": "d", "description": "\U0001f600 ok \\ud83d\\ude00"}
+        ],
+    }
+    write("bom.json", json.dumps(bom))  # ensure_ascii: the emoji as a pair
+    loaded = load("bom.json")
+    assert loaded.errors == ()
+    assert loaded.stack.components[0].data["description"] == "\U0001f600 ok \\ud83d\\ude00"

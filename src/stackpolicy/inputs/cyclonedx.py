@@ -16,6 +16,7 @@ every value keeps its line and column in the BOM.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +77,7 @@ class CycloneDXReader:
         if not file.explicit and '"bomFormat"' not in text:
             return Read()  # cheap: most JSON in a repository is no BOM
         try:
-            documents = load_documents(text, file.display)
+            documents = load_documents(join_surrogates(text), file.display)
         except StackpolicyError as exc:
             return _failed(file, exc)
         doc = documents[0] if documents else None
@@ -89,6 +90,29 @@ class CycloneDXReader:
             # were read, `.json` fell to the manifest reader; it still does.
             return ManifestReader().read(file)
         return Read(errors=(_not_a_bom(doc, file.display),))
+
+
+# An astral character escaped as JSON writes it (Python's json.dumps does by
+# default): `\ud83d\ude00`. The backslashes before it must be even, or the
+# first is itself escaped text.
+_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def join_surrogates(text: str) -> str:
+    """JSON text with each surrogate-pair escape written as the character it
+    stands for: YAML, which composes the JSON here, has no surrogates and
+    refuses them. A column after one on the same line is off by the
+    escape's length less one."""
+    if "\\ud" not in text and "\\uD" not in text:
+        return text
+    return _PAIR.sub(_joined, text)
+
+
+def _joined(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    return match.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
 
 
 def read_bom(doc: Document) -> Read:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -74,7 +75,28 @@ def render(
 ) -> str:
     """The BOM as JSON text. `findings` (None: left out) become properties
     of the component they are about, or of the BOM's metadata."""
-    return json.dumps(bom(stack, findings, timestamp), indent=2, ensure_ascii=False) + "\n"
+    return inert(json.dumps(bom(stack, findings, timestamp), indent=2, ensure_ascii=False)) + "\n"
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def inert(text: str) -> str:
+    """JSON text with every hidden character (control, bidi override,
+    zero-width, line separator) written as a `\\u` escape: a reader of the BOM
+    gets the same strings, but no viewer reorders or hides what a reviewer
+    sees. json.dumps escapes only the C0 controls."""
+    for char in {c for c in set(text) if unicodedata.category(c) in _HIDDEN} - {"\n"}:
+        text = text.replace(char, _escaped(char))
+    return text
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: a UTF-16 surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def bom(
