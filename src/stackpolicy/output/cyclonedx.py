@@ -107,9 +107,8 @@ def bom(
     about = _findings_by_component(findings or (), stack)
     components = [c for c in stack.components if c.kind not in SERVICE_KINDS]
     services = [c for c in stack.components if c.kind in SERVICE_KINDS]
+    head = {"bomFormat": "CycloneDX", "specVersion": SPEC_VERSION}
     body: dict[str, Any] = {
-        "bomFormat": "CycloneDX",
-        "specVersion": SPEC_VERSION,
         "version": 1,
         "metadata": _metadata(stack, about.get(None, []), timestamp, findings is not None),
         "components": [_component(c, stack, about.get(c.name, [])) for c in components],
@@ -121,23 +120,15 @@ def bom(
     for key in ("components", "services", "dependencies"):
         if not body[key]:
             del body[key]
-    return {**_first(body, 2), "serialNumber": serial_number(body), **_rest(body, 2)}
+    return {**head, "serialNumber": serial_number({**head, **body}), **body}
 
 
 def serial_number(body: Mapping[str, Any]) -> str:
     """urn:uuid of a uuid5 over the canonical JSON of the rest of the BOM:
     the same stack gives the same number, a changed one another."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, digest)}"
-
-
-def _first(body: dict[str, Any], n: int) -> dict[str, Any]:
-    return dict(list(body.items())[:n])
-
-
-def _rest(body: dict[str, Any], n: int) -> dict[str, Any]:
-    return dict(list(body.items())[n:])
 
 
 def timestamp_from_epoch(epoch: int) -> datetime:
