@@ -204,7 +204,8 @@ def model_card(component: Component, stack: Stack) -> dict[str, Any]:
     `task` label), the datasets it learned from and the model it was
     fine-tuned from (its own, else those of the job in `trained_by`)."""
     data = component.data
-    job = stack.by_name.get(str(data.get("trained_by")))
+    trained_by = data.get("trained_by")
+    job = stack.by_name.get(trained_by) if isinstance(trained_by, str) else None
     sources = [data, job.data] if job is not None else [data]
     parameters: dict[str, Any] = {}
     task = _task(data)
