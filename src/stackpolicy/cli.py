@@ -246,7 +246,7 @@ def audit_command(fmt: str, output: Path | None, **stack: Any) -> None:
 )
 @click.option(
     "--source-date-epoch",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=253402300799),  # up to 9999-12-31T23:59:59Z
     envvar="SOURCE_DATE_EPOCH",
     show_envvar=True,
     help="Seconds since 1970 for metadata.timestamp (reproducible builds); "

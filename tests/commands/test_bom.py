@@ -118,7 +118,11 @@ def test_source_date_epoch_gives_a_reproducible_timestamp(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: m, kind: model, owner: a}\n")
     result = bom("s.yaml", env={"SOURCE_DATE_EPOCH": "0"})
     assert valid_bom(result.stdout)["metadata"]["timestamp"] == "1970-01-01T00:00:00Z"
-    assert bom("s.yaml", env={"SOURCE_DATE_EPOCH": "yesterday"}).exit_code == 2
+    for wrong in ("yesterday", "-1", "253402300800"):
+        assert bom("s.yaml", env={"SOURCE_DATE_EPOCH": wrong}).exit_code == 2
+    assert bom("s.yaml", env={"SOURCE_DATE_EPOCH": ""}).stdout == bom("s.yaml").stdout
+    last = bom("s.yaml", "--source-date-epoch", "253402300799").stdout
+    assert valid_bom(last)["metadata"]["timestamp"] == "9999-12-31T23:59:59Z"
 
 
 def test_with_findings_runs_the_policies(write: Write) -> None:
