@@ -183,12 +183,26 @@ def test_our_properties_are_read_back_as_fields(write: Write) -> None:
     assert at(queue, "depends_on", 0) == (48, 20)
 
 
-def test_a_property_that_is_not_json_is_an_error_at_it(write: Write) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("{partitions", "is not a JSON value: invalid YAML"),
+        ('{"a": 1, "a": 2}', "is not a JSON value: duplicate key 'a'"),
+        ("[" * 70 + "]" * 70, "is not a JSON value: YAML nested deeper than 64 levels"),
+        ('{"n": 99999999999999999999}', "is not a JSON value: integer out of range"),
+        ('"a\\u0000b"', "is not a JSON value: strings must not contain NUL"),
+        ("{}\n---\n{}", "is not one JSON value"),
+    ],
+)
+def test_a_json_property_is_read_as_a_manifest_value_is(
+    write: Write, value: str, expected: str
+) -> None:
     broken: dict[str, Any] = json.loads(json.dumps(OURS))
-    broken["components"][0]["properties"][4]["value"] = "{partitions"
+    broken["components"][0]["properties"][4]["value"] = value
     write("s.cdx.json", json.dumps(broken, indent=2))
     [error] = load("s.cdx.json").errors
-    assert str(error).startswith("s.cdx.json:40:20: property stackpolicy:json:attributes is not")
+    prefix = "s.cdx.json:40:20: property stackpolicy:json:attributes "
+    assert str(error).startswith(prefix + expected), str(error)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ every value keeps its line and column in the BOM.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from typing import Any
 
 from stackpolicy.discovery.candidate import valid_name
 from stackpolicy.errors import ManifestError, StackpolicyError
-from stackpolicy.escape import line
 from stackpolicy.inputs.files import InputFile
 from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
@@ -342,11 +340,16 @@ def _reference(entry: _Entry, field_name: str, target: str, where: Location) -> 
 def _json_field(
     entry: _Entry, field_name: str, value: str, where: Location
 ) -> list[StackpolicyError]:
+    # Read as a manifest value is: the same bounds on depth and integers, no
+    # duplicate keys, no NUL; a problem is at the property.
+    what = f"property {PREFIX}json:{field_name}"
     try:
-        entry.data[field_name] = json.loads(value)
-    except ValueError as exc:
-        message = line(f"property {PREFIX}json:{field_name} is not JSON: {exc}")
-        return [ManifestError(message, where)]
+        documents = load_documents(value, where.path)
+    except StackpolicyError as exc:
+        return [ManifestError(f"{what} is not a JSON value: {exc.message}", where)]
+    if len(documents) > 1:
+        return [ManifestError(f"{what} is not one JSON value", where)]
+    entry.data[field_name] = documents[0].data if documents else None
     entry.places[(field_name,)] = where
     return []
 
