@@ -197,3 +197,25 @@ def test_the_bom_does_not_depend_on_the_working_directory(
     from_examples = bom("acme").stdout
     assert from_examples == from_root
     assert '"location": "examples/acme/training.yaml"' in from_root
+
+
+@pytest.mark.usefixtures("in_root")
+def test_discover_adds_what_runs_to_the_bom() -> None:
+    """`--discover` (every stack command's option): the manifest's components
+    and what discovery found in the infrastructure code, in one BOM."""
+    result = bom("examples/iac/stack.yaml", "--discover", "examples/iac", "--with-findings")
+    assert result.exit_code == 0, result.stderr
+    document = valid_bom(result.stdout)
+    provenance = {
+        e["name"]: v
+        for e in [*document["components"], *document["services"]]
+        for n, v in props(e)
+        if n in ("stackpolicy:found-by", "stackpolicy:source")
+    }
+    assert provenance["chroma"] == "compose"  # found only by discovery
+    assert provenance["product-search"] == "terraform:pinecone_index.search"  # both
+    assert "examples/iac/chart/templates/deployment.yaml:4:28: skipped" in result.stderr
+    findings = [
+        v for e in document["components"] for n, v in props(e) if n == "stackpolicy:finding"
+    ]
+    assert any(" SP-DRF-" in f for f in findings)

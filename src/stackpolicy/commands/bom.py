@@ -35,6 +35,7 @@ def run(
 def _read(settings: Settings) -> tuple[Stack | None, None, bool]:
     """Only the stack: no policy is loaded or run."""
     loaded = pipeline.read_stack(settings)
+    echo_errors(loaded.warnings)
     echo_errors(loaded.errors)
     return (None if loaded.errors else loaded.stack), None, not loaded.errors
 
@@ -43,6 +44,7 @@ def _checked(settings: Settings) -> tuple[Stack | None, tuple[Finding, ...], boo
     """The stack and its findings, as `check` finds them (waivers and the
     baseline applied)."""
     report = pipeline.check(settings)
+    echo_errors(report.warnings)
     echo_errors(report.errors)
     stack = report.stack if report.evaluated else None
     return stack, report.findings, not report.errors
