@@ -186,12 +186,15 @@ def test_our_properties_are_read_back_as_fields(write: Write) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("{partitions", "is not a JSON value: invalid YAML"),
+        ("{partitions", "is not a JSON value: Expecting property name"),
         ('{"a": 1, "a": 2}', "is not a JSON value: duplicate key 'a'"),
-        ("[" * 70 + "]" * 70, "is not a JSON value: YAML nested deeper than 64 levels"),
+        ("[" * 70 + "]" * 70, "is not a JSON value: nested deeper than 64 levels"),
+        ("[" * 100_000 + "]" * 100_000, "is not a JSON value: nested deeper than 64 levels"),
         ('{"n": 99999999999999999999}', "is not a JSON value: integer out of range"),
-        ('"a\\u0000b"', "is not a JSON value: strings must not contain NUL"),
-        ("{}\n---\n{}", "is not one JSON value"),
+        ('{"n": 1e999}', "is not a JSON value: 1e999 is out of range"),
+        ('{"n": NaN}', "is not a JSON value: NaN is not a number"),
+        ('{"a\\u0000": 1}', "is not a JSON value: strings must not contain NUL"),
+        ("{} {}", "is not a JSON value: Extra data"),
     ],
 )
 def test_a_json_property_is_read_as_a_manifest_value_is(

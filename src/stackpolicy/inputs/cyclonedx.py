@@ -15,6 +15,8 @@ every value keeps its line and column in the BOM.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from stackpolicy.location import Location
 from stackpolicy.schemacheck import dotted, validator
 from stackpolicy.stack import Declared, Fragment, PlacesLocator
 from stackpolicy.vocabulary import KIND_LAYER, LIST_REFERENCES, SCALAR_REFERENCES
-from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
+from stackpolicy.yamlload import MAX_DEPTH, Document, PathKey, load_documents, read_text
 
 SOURCE = "cyclonedx"
 PREFIX = "stackpolicy:"
@@ -340,18 +342,72 @@ def _reference(entry: _Entry, field_name: str, target: str, where: Location) -> 
 def _json_field(
     entry: _Entry, field_name: str, value: str, where: Location
 ) -> list[StackpolicyError]:
-    # Read as a manifest value is: the same bounds on depth and integers, no
-    # duplicate keys, no NUL; a problem is at the property.
-    what = f"property {PREFIX}json:{field_name}"
     try:
-        documents = load_documents(value, where.path)
-    except StackpolicyError as exc:
-        return [ManifestError(f"{what} is not a JSON value: {exc.message}", where)]
-    if len(documents) > 1:
-        return [ManifestError(f"{what} is not one JSON value", where)]
-    entry.data[field_name] = documents[0].data if documents else None
+        entry.data[field_name] = json_value(value)
+    except ValueError as exc:
+        message = f"property {PREFIX}json:{field_name} is not a JSON value: {exc}"
+        return [ManifestError(message, where)]
     entry.places[(field_name,)] = where
     return []
+
+
+def json_value(text: str) -> Any:
+    """`text` as JSON, within the bounds a manifest's values have
+    (stackpolicy.yamlload): nesting, 64-bit integers, finite numbers, no
+    duplicate keys, no NUL. A ValueError says what is wrong."""
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_int=_int64,
+            parse_float=_finite,
+            parse_constant=_no_constant,
+        )
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    _bounded(value, 0)
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _int64(text: str) -> int:
+    number = int(text)
+    if not -(2**63) <= number <= 2**63 - 1:
+        raise ValueError("integer out of range: policies see 64-bit integers")
+    return number
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number policies can see")
+
+
+def _bounded(value: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str) and "\0" in value:
+        raise ValueError("strings must not contain NUL (\\0)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _bounded(key, depth + 1)
+            _bounded(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _bounded(item, depth + 1)
 
 
 def _theirs(doc: Document, entry: _Entry, graph: _Graph) -> None:
