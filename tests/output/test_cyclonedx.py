@@ -329,12 +329,12 @@ def test_hidden_characters_are_escapes_in_the_text_and_the_same_strings_in_the_d
     """A bidi override, DEL, a C1 control, a line separator and a tag character
     (astral) are written as JSON escapes, so no viewer reorders or hides the
     BOM; a JSON reader, and stackpolicy reading the BOM back, get them as they were."""
-    owner = "a\u202eb\x7fc\x85d\u2028e\U000e0041f\U0001f600g"
+    owner = "a\u202eb\x7fc\x85d\u2028e\U000e0041f\U0001f600g\ufffeh"
     body = f'  - {{name: m, kind: model, owner: "{owner.encode("unicode_escape").decode()}"}}\n'
     stack = stack_of(write, body)
     assert stack.components[0].data["owner"] == owner
     text = cyclonedx.render(stack)
-    assert not {"\u202e", "\x7f", "\x85", "\u2028", "\U000e0041"} & set(text)
+    assert not {"\u202e", "\x7f", "\x85", "\u2028", "\U000e0041", "\ufffe"} & set(text)
     assert "\\u202e" in text and "\\udb40\\udc41" in text and "\U0001f600" in text
     [model] = valid_bom(text)["components"]
     assert ("stackpolicy:owner", owner) in props(model)

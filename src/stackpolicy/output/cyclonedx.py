@@ -78,7 +78,9 @@ def render(
     return inert(json.dumps(bom(stack, findings, timestamp), indent=2, ensure_ascii=False)) + "\n"
 
 
-_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
+"""escape.py's hidden characters, and unassigned ones (U+FFFE, which YAML,
+reading the BOM back, refuses raw)."""
 
 
 def inert(text: str) -> str:
@@ -263,9 +265,9 @@ def properties(component: Component, findings: Iterable[Finding] = ()) -> list[d
 
 
 def _field_properties(key: str, value: Any) -> list[dict[str, str]]:
-    if key in REFERENCE_FIELDS:
+    if key in REFERENCE_FIELDS and value != []:  # an empty list is kept as JSON below
         return [{"name": f"{PREFIX}ref:{key}", "value": name} for name in _names(value)]
-    if key == "labels" and isinstance(value, Mapping):
+    if key == "labels" and isinstance(value, Mapping) and value:
         return [{"name": f"{PREFIX}label:{k}", "value": str(v)} for k, v in value.items()]
     if isinstance(value, str):
         return [{"name": f"{PREFIX}{key}", "value": value}]
