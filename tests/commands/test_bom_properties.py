@@ -3,17 +3,20 @@ CycloneDX 1.6 schema, and that BOM reads back as the same stack."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stackpolicy.inputs import load_stack
 from stackpolicy.output import cyclonedx
+from stackpolicy.resources import display_path
 from stackpolicy.stack import Stack
 from tests.output.test_cyclonedx import valid_bom
-from tests.test_properties import SETTINGS, from_schema, manifest_schema
+from tests.test_properties import SETTINGS, from_schema, manifest_schema, mutated
 
 
 def same(stack: Stack) -> dict[str, tuple[Any, ...]]:
@@ -42,3 +45,26 @@ def test_every_stack_round_trips_through_a_valid_bom(tmp_path: Path, document: A
     assert same(back.stack) == same(loaded.stack)
     assert (back.stack.name, back.stack.org) == (loaded.stack.name, loaded.stack.org)
     assert cyclonedx.render(back.stack).count('"bom-ref"') == text.count('"bom-ref"')
+
+
+@settings(SETTINGS, max_examples=60)
+@given(data=st.data())
+def test_a_mutated_bom_never_crashes_and_what_loads_writes_a_valid_bom(
+    tmp_path: Path, data: st.DataObject
+) -> None:
+    """A BOM with one value anywhere replaced by arbitrary JSON (a hostile or
+    broken BOM, another tool's odd one): reading it gives components or
+    located errors, never an exception, and what loads is written validly."""
+    document = data.draw(from_schema(manifest_schema()))
+    manifest = tmp_path / "stack.yaml"
+    manifest.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    loaded = load_stack([manifest])
+    if loaded.errors:
+        return
+    broken = data.draw(mutated(json.loads(cyclonedx.render(loaded.stack))))
+    bom = tmp_path / "stack.cdx.json"
+    bom.write_text(json.dumps(broken), encoding="utf-8")
+    back = load_stack([bom])
+    assert {error.location.path for error in back.errors} <= {display_path(bom)}
+    if not back.errors:
+        valid_bom(cyclonedx.render(back.stack))
