@@ -17,6 +17,8 @@ DEFAULT_SARIF_CATEGORY = "stackpolicy/"
 DEFAULT_POLICY_TIMEOUT = 60.0
 """Seconds one policy may spend on a stack before it is stopped as an error."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
+DEFAULT_DEPARTMENT_LABEL = "department"
+"""The label that names the department a component belongs to (audit duplication)."""
 DEFAULT_PROFILES = ("full",)
 """The bundled library as it is: every layer required, every rule on."""
 
