@@ -29,9 +29,11 @@ def bom(*args: str, env: dict[str, str] | None = None) -> Result:
 
 def summary(stack: Stack) -> dict[str, tuple[Any, ...]]:
     """What the round trip must keep: kind, layer, owner and every field,
-    references included, by name."""
+    references included, and where it came from (a manifest, or discovery
+    and the address it found it at), by name."""
     return {
-        c.name: (c.kind, c.layer, c.data.get("owner"), _fields(c.data)) for c in stack.components
+        c.name: (c.kind, c.layer, c.data.get("owner"), _fields(c.data), c.source, c.address)
+        for c in stack.components
     }
 
 
@@ -89,7 +91,7 @@ def test_discovered_components_round_trip_through_the_bom(tmp_path: Path) -> Non
     assert back.errors == ()
     assert summary(back.stack) == summary(found.stack)
     chroma = next(c for c in document["components"] if c["name"] == "chroma")
-    assert ("stackpolicy:found-by", "compose") in props(chroma)
+    assert ("stackpolicy:found-by", "compose:chroma") in props(chroma)
     # A component discovery grouped from several declarations has a place for
     # each: occurrences for a component, properties for a service (which has
     # no `evidence` in CycloneDX 1.6).
@@ -97,7 +99,7 @@ def test_discovered_components_round_trip_through_the_bom(tmp_path: Path) -> Non
         s["name"]: sum(n == "stackpolicy:declared-at" for n, _ in props(s))
         for s in document["services"]
     }
-    related = {c.name: 1 + len(getattr(c.locator, "related", ())) for c in found.stack.components}
+    related = {c.name: 1 + len(c.related) for c in found.stack.components}
     assert places == related
     ranker = next(s for s in document["services"] if s["name"] == "ranker")
     assert [v for n, v in props(ranker) if n == "stackpolicy:declared-at"] == [
@@ -212,7 +214,7 @@ def test_discover_adds_what_runs_to_the_bom() -> None:
         for n, v in props(e)
         if n in ("stackpolicy:found-by", "stackpolicy:source")
     }
-    assert provenance["chroma"] == "compose"  # found only by discovery
+    assert provenance["chroma"] == "compose:chroma"  # found only by discovery
     assert provenance["product-search"] == "terraform:pinecone_index.search"  # both
     assert "examples/iac/chart/templates/deployment.yaml:4:28: skipped" in result.stderr
     findings = [

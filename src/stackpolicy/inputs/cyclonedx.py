@@ -126,8 +126,7 @@ def read_bom(doc: Document) -> Read:
         errors += problems
         if not problems:
             locator = PlacesLocator(entry.places[("name",)], dict(entry.places))
-            address = str(entry.raw.get("bom-ref") or entry.name)
-            components.append(Declared(entry.data, locator, SOURCE, address=address))
+            components.append(Declared(entry.data, locator, *_provenance(entry)))
     fragment = Fragment(
         path=doc.path,
         components=tuple(components),
@@ -135,6 +134,20 @@ def read_bom(doc: Document) -> Read:
         anchor=doc.locate_key(("components",)) if "components" in doc.data else doc.locate(()),
     )
     return Read((fragment,), tuple(errors))
+
+
+def _provenance(entry: _Entry) -> tuple[str, str]:
+    """(source, address) of the Declared: what `stackpolicy bom` wrote says
+    where the component came from (a manifest, or discovery's
+    `terraform:type.label`), so the stack reads back declared or discovered
+    as it was; another tool's component is `cyclonedx` at its bom-ref."""
+    if not entry.ours:
+        return SOURCE, str(entry.raw.get("bom-ref") or entry.name)
+    found_by = _property(entry.raw, "found-by")
+    if not found_by:
+        return "manifest", ""
+    source, _, address = found_by.partition(":")
+    return source, address
 
 
 def _schema_errors(entry: _Entry) -> list[StackpolicyError]:

@@ -259,7 +259,8 @@ def properties(component: Component, findings: Iterable[Finding] = ()) -> list[d
             continue
         out += _field_properties(key, value)
     if component.source not in ("manifest", SOURCE):  # discovered in infrastructure code
-        out.append({"name": f"{PREFIX}found-by", "value": component.source})
+        found_by = f"{component.source}:{component.address}" if component.address else ""
+        out.append({"name": f"{PREFIX}found-by", "value": found_by or component.source})
     out += [_finding(f) for f in findings]
     return out
 
@@ -302,8 +303,7 @@ def _dependency(component: Component, stack: Stack) -> dict[str, Any]:
 
 
 def _places(component: Component) -> list[Location]:
-    related = getattr(component.locator, "related", ())
-    places = [component.location, *related]
+    places = [component.location, *component.related]
     return [at for at in dict.fromkeys(places) if at.in_file]
 
 
