@@ -438,6 +438,35 @@ def trace_command(component: str, fmt: str, output: Path | None, **stack: Any) -
 @main.command()
 @_terminal_options()
 @_stack_options
+@_output("the BOM")
+@click.option(
+    "--with-findings",
+    is_flag=True,
+    help="Run the policies and add each finding as a property of its component.",
+)
+@click.option(
+    "--source-date-epoch",
+    type=click.IntRange(min=0, max=253402300799),  # up to 9999-12-31T23:59:59Z
+    envvar="SOURCE_DATE_EPOCH",
+    show_envvar=True,
+    help="Seconds since 1970 for metadata.timestamp (reproducible builds); "
+    "without it the BOM has no timestamp.",
+)
+def bom(
+    output: Path | None, with_findings: bool, source_date_epoch: int | None, **stack: Any
+) -> None:
+    """Write the stack at PATHS (default: the configured stack) as a CycloneDX 1.6
+    JSON bill of materials: models with model cards, datasets, services, owners,
+    dependencies and where each was declared. Exit 0, or 2 when the stack does
+    not load."""
+    from stackpolicy.commands import bom as command
+
+    request = _request(stack)
+    _exit_with(lambda: command.run(request, output, with_findings, source_date_epoch))
+
+
+@main.command()
+@_stack_options
 @click.option(
     "--format",
     "-f",

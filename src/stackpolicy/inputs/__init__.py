@@ -15,6 +15,7 @@ from typing import Protocol
 from stackpolicy.errors import ManifestError, StackpolicyError
 from stackpolicy.inputs.backstage import BackstageReader
 from stackpolicy.inputs.compose import ComposeReader
+from stackpolicy.inputs.cyclonedx import CycloneDXReader
 from stackpolicy.inputs.files import InputFile, find_files
 from stackpolicy.inputs.kubernetes import KubernetesReader
 from stackpolicy.inputs.manifest import ManifestReader
@@ -46,12 +47,16 @@ READERS: Mapping[str, Reader] = {
     "compose": ComposeReader(),
     "backstage": BackstageReader(),
     "terraform": TerraformReader(),
+    "cyclonedx": CycloneDXReader(),
 }
-"""Every input format, by name. The discovery readers (all but `manifest`)
-use the bundled discovery mapping; stackpolicy.discovery.discover takes an
-org's mapping and links components across files."""
+"""Every input format, by name. The discovery readers (all but `manifest`
+and `cyclonedx`) use the bundled discovery mapping;
+stackpolicy.discovery.discover takes an org's mapping and links components
+across files."""
 
-MANIFEST_READERS = ("manifest",)
+MANIFEST_READERS = ("manifest", "cyclonedx")
+"""What a stack is read from: manifests, and CycloneDX BOMs (`stackpolicy
+bom`'s or another tool's)."""
 DISCOVERY_READERS = ("terraform", "kubernetes", "compose", "backstage")
 
 
