@@ -58,6 +58,9 @@ def test_bad_bytes_on_stdin_are_located() -> None:
 
 
 @pytest.mark.parametrize("command", ["audit", "baseline"])
-def test_other_stack_commands_take_stdin_too(command: str) -> None:
+def test_other_stack_commands_take_stdin_too(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # baseline writes .stackpolicy-baseline.json here
     code, _, err = run(command, "-", "-p", OWNERS, "--no-config", stdin=STACK)
     assert code == 0, err
