@@ -15,6 +15,9 @@ DEFAULT_FAIL_ON: Severity = "error"
 DEFAULT_SARIF_CATEGORY = "stackpolicy/"
 DEFAULT_POLICY_TIMEOUT = 60.0
 """Seconds one policy may spend on a stack before it is stopped as an error."""
+POLICY_MEMORY_BYTES = 1024**3
+"""Address space one policy's evaluation may add to the bound stack (the
+evaluation worker's RLIMIT_AS, stackpolicy.worker)."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
 
 

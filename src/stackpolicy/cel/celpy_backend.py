@@ -228,6 +228,8 @@ def _run(runner: _Runner, activation: dict[str, Any], part: str) -> Any:
         raise SeamEvalError(part, BUDGET_MESSAGE) from None
     except RecursionError:
         raise SeamEvalError(part, "expression nested too deeply") from None
+    except MemoryError:  # the worker's memory budget (stackpolicy.worker) reports it
+        raise
     except Exception as exc:  # cel-python raises plain Python errors on some inputs
         raise SeamEvalError(part, f"{type(exc).__name__}: {exc}") from None
     if isinstance(result, CELEvalError):  # errors can also come back as values

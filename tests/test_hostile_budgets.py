@@ -1,0 +1,91 @@
+"""Issue 13, budgets: the time budget holds inside one evaluation and for
+stack-scope rules, memory is bounded, on both engines; the rule that runs out
+gets one located error naming it and every other rule's findings are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import STACK_HEAD
+from conftest import default_backend as backend
+from stackpolicy.cli import main
+from stackpolicy.engine import evaluate
+from stackpolicy.inputs import load_stack
+from stackpolicy.policyfile import load_policies
+from stackpolicy.worker import available
+
+Write = Callable[[str, str], Path]
+
+pytestmark = pytest.mark.skipif(not available(), reason="the bounded worker needs fork (Linux)")
+
+STACK = STACK_HEAD + "  - {name: svc, kind: warehouse, owner: a}\n"
+
+# 'x' grown tenfold `n` times: 10**n characters.
+GROW = "'x'" + ".replace('x', 'xxxxxxxxxx')" * 7
+HUNDRED = "[" + ", ".join(str(i) for i in range(99)) + "]"
+
+
+def policy(policy_id: str, scope: str, assertion: str) -> str:
+    return f"""\
+  - id: {policy_id}
+    title: t
+    description: d
+    severity: error
+    layer: governance
+    scope: {scope}
+    assert: "{assertion}"
+"""
+
+
+POLICIES = (
+    "apiVersion: stackpolicy/v1\nkind: PolicySet\npolicies:\n"
+    # ~10,000 replace calls over a 10 MB string: minutes, in one evaluation.
+    + policy(
+        "X-SLOW-001",
+        "stack",
+        f"{HUNDRED}.all(i, {HUNDRED}.all(j, {GROW}.replace('x', 'y').size() > 0))",
+    )
+    + policy("X-SLOW-002", "component", f"{HUNDRED}.all(i, {GROW}.replace('x', 'y') != '')")
+    # 10**10 characters.
+    + policy("X-MEM-001", "component", GROW + ".replace('x', 'xxxxxxxxxx')" * 3 + " != ''")
+    + policy("X-OK-001", "component", "component.name != 'svc'")
+)
+
+
+def test_time_and_memory_budgets_stop_one_rule_and_keep_the_others(write: Write) -> None:
+    write("stack.yaml", STACK)
+    write("p.yaml", POLICIES)
+    cel = backend()
+    loaded = load_policies([Path("p.yaml")], cel)
+    assert loaded.errors == ()
+    stack = load_stack([Path("stack.yaml")]).stack
+    result = evaluate(stack, loaded.policies, cel, 1.0, 64 * 1024 * 1024)
+    assert [(f.policy_id, str(f.location)) for f in result.findings] == [
+        ("X-OK-001", "stack.yaml:5:12")
+    ]
+    assert [f"{e.location}: {e.message}" for e in result.errors] == [
+        "p.yaml:4:9: X-SLOW-001: stopped after 1 s, inside one evaluation "
+        "(the policy time budget, --policy-timeout)",
+        "p.yaml:11:9: X-SLOW-002: stopped after 1 s, inside one evaluation "
+        "(the policy time budget, --policy-timeout)",
+        "p.yaml:18:9: X-MEM-001: stopped: evaluation exceeded the memory budget (64 MiB)",
+    ]
+
+
+def test_cli_policy_timeout_holds_inside_one_evaluation(write: Write) -> None:
+    write("stack.yaml", STACK)
+    slow = POLICIES.split("  - id: X-SLOW-002")[0]
+    write("p.yaml", slow + policy("X-OK-001", "component", "false"))
+    result = CliRunner().invoke(
+        main, ["check", "--no-config", "-p", "p.yaml", "--policy-timeout", "0.5", "stack.yaml"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stdout.startswith("stack.yaml:5:12: error X-OK-001 t\n")
+    assert result.stderr == (
+        "p.yaml:4:9: X-SLOW-001: stopped after 0.5 s, inside one evaluation "
+        "(the policy time budget, --policy-timeout)\n"
+    )
