@@ -89,3 +89,32 @@ def test_cli_policy_timeout_holds_inside_one_evaluation(write: Write) -> None:
         "p.yaml:4:9: X-SLOW-001: stopped after 0.5 s, inside one evaluation "
         "(the policy time budget, --policy-timeout)\n"
     )
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "86401"])
+def test_a_policy_timeout_that_is_no_budget_is_refused(write: Write, value: str) -> None:
+    write("stack.yaml", STACK)
+    result = CliRunner().invoke(
+        main, ["check", "--no-config", "stack.yaml", f"--policy-timeout={value}"]
+    )
+    assert result.exit_code == 2
+    assert "--policy-timeout" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (".nan", "policy_timeout must be a number of seconds above 0, not NaN"),
+        (".inf", "policy_timeout: inf is greater than the maximum of 86400"),
+        ("-1", "policy_timeout: -1 is less than or equal to the minimum of 0"),
+        ("0", "policy_timeout: 0 is less than or equal to the minimum of 0"),
+    ],
+)
+def test_a_configured_policy_timeout_that_is_no_budget_is_refused(
+    write: Write, value: str, error: str
+) -> None:
+    write("stack.yaml", STACK)
+    write(".stackpolicy.yaml", f"fail_on: error\npolicy_timeout: {value}\n")
+    result = CliRunner().invoke(main, ["check", "stack.yaml"])
+    assert result.exit_code == 2
+    assert result.stderr == f".stackpolicy.yaml:2:17: {error}\n"

@@ -62,8 +62,22 @@ def _debug() -> bool:
     envvar="STACKPOLICY_DEBUG",
     help="On an internal error, print the traceback on stderr (default: to a log file).",
 )
-def main(debug: bool) -> None:
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(min=0, min_open=True, max=1024 * 1024),
+    envvar="STACKPOLICY_MAX_FILE_MB",
+    show_envvar=True,
+    help="The largest file read, in MiB (default 64).",
+)
+def main(debug: bool, max_file_mb: float | None) -> None:
     """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest."""
+    from stackpolicy.settings import DEFAULT_MAX_FILE_MB
+    from stackpolicy.yamlload import limit_file_size
+
+    megabytes = DEFAULT_MAX_FILE_MB if max_file_mb is None else max_file_mb
+    if megabytes != megabytes:  # NaN, which click's range lets through
+        raise click.BadParameter("must be a number", param_hint="--max-file-mb")
+    limit_file_size(int(megabytes * 1024 * 1024))
 
 
 def _stack_options(command: Callable[..., None]) -> Callable[..., None]:

@@ -23,6 +23,8 @@ POLICY_MEMORY_BYTES = 1024**3
 """Address space one policy's evaluation may add to the bound stack (the
 evaluation worker's RLIMIT_AS, stackpolicy.worker)."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
+DEFAULT_MAX_FILE_MB = 64.0
+"""The largest file stackpolicy reads, in MiB (`--max-file-mb`)."""
 
 
 @dataclass(frozen=True)
