@@ -180,7 +180,10 @@ class CelPythonBackend:
         memo: dict[int, Any] = {}
         cel_stack = _to_cel(stack, memo)
         cel_components = [_to_cel(c, memo) for c in components]
-        cel_params = {key: _to_cel(dict(value), memo) for key, value in params.items()}
+        # The memo is keyed by id(): every dict converted must stay alive until
+        # the end, or a later temporary reuses its id and gets its conversion.
+        plain_params = {key: dict(value) for key, value in params.items()}
+        cel_params = {key: _to_cel(value, memo) for key, value in plain_params.items()}
         return CelPythonBinding(cel_stack, cel_components, cel_params)
 
 
