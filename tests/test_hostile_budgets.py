@@ -56,23 +56,40 @@ POLICIES = (
 )
 
 
-def test_time_and_memory_budgets_stop_one_rule_and_keep_the_others(write: Write) -> None:
+def evaluate_policies(
+    write: Write, seconds: float, memory: int, policies: str = POLICIES
+) -> tuple[list[str], list[str]]:
     write("stack.yaml", STACK)
-    write("p.yaml", POLICIES)
+    write("p.yaml", policies)
     cel = backend()
     loaded = load_policies([Path("p.yaml")], cel)
     assert loaded.errors == ()
     stack = load_stack([Path("stack.yaml")]).stack
-    result = evaluate(stack, loaded.policies, cel, 1.0, 64 * 1024 * 1024)
-    assert [(f.policy_id, str(f.location)) for f in result.findings] == [
-        ("X-OK-001", "stack.yaml:5:12")
-    ]
-    assert [f"{e.location}: {e.message}" for e in result.errors] == [
+    result = evaluate(stack, loaded.policies, cel, seconds, memory)
+    findings = [f"{f.policy_id} {f.location}" for f in result.findings]
+    return findings, [f"{e.location}: {e.message}" for e in result.errors]
+
+
+def test_the_time_budget_stops_one_evaluation_and_keeps_the_others(write: Write) -> None:
+    findings, errors = evaluate_policies(write, 1.0, 256 * 1024 * 1024)
+    assert findings == ["X-OK-001 stack.yaml:5:12"]
+    assert errors[:2] == [
         "p.yaml:4:9: X-SLOW-001: stopped after 1 s, inside one evaluation "
         "(the policy time budget, --policy-timeout)",
         "p.yaml:11:9: X-SLOW-002: stopped after 1 s, inside one evaluation "
         "(the policy time budget, --policy-timeout)",
-        "p.yaml:18:9: X-MEM-001: stopped: evaluation exceeded the memory budget (64 MiB)",
+    ]
+    # X-MEM-001 needs 10 GB: out of memory or out of time, it is stopped.
+    assert errors[2].startswith("p.yaml:18:9: X-MEM-001: stopped")
+
+
+def test_the_memory_budget_stops_one_evaluation_and_keeps_the_others(write: Write) -> None:
+    head, _, rest = POLICIES.partition("  - id: X-SLOW-001")
+    policies = head + "  - id: X-MEM-001" + rest.partition("  - id: X-MEM-001")[2]
+    findings, errors = evaluate_policies(write, 30.0, 64 * 1024 * 1024, policies)
+    assert findings == ["X-OK-001 stack.yaml:5:12"]
+    assert errors == [
+        "p.yaml:4:9: X-MEM-001: stopped: evaluation exceeded the memory budget (64 MiB)"
     ]
 
 

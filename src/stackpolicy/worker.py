@@ -160,7 +160,7 @@ class _Reader:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.buffer = b""
+        self.buffer = bytearray()
 
     def next(self, deadline: float) -> Any:
         """The next message, "timeout", or None when the worker died."""
@@ -179,7 +179,8 @@ class _Reader:
             if not chunk:
                 return None
             self.buffer += chunk
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
         return data
 
 
