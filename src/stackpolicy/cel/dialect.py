@@ -99,8 +99,11 @@ def check(part: str, text: str, names: Collection[str], wrapped: int = 0) -> Che
     """Parse `text` and check it against the dialect. `names` are the variables
     the part sees; `wrapped` is the nesting the backend adds around it."""
     tree = parse(part, text)
-    _Checker(part, text, names).expression(tree, frozenset())
-    levels = depth(tree) + wrapped
+    try:
+        _Checker(part, text, names).expression(tree, frozenset())
+        levels = depth(tree) + wrapped
+    except RecursionError:  # a tree the parser could build but is far too deep
+        raise CelCompileError(part, too_deep(), 1, 1) from None
     if levels > MAX_DEPTH:
         raise CelCompileError(part, too_deep(), 1, 1)
     return Checked(text, tree)
