@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from stackpolicy.cel import AnyBackend
+from stackpolicy.config import RuleTuning
 from stackpolicy.engine import evaluate
-from stackpolicy.errors import PolicyError, StackpolicyError
-from stackpolicy.findings import Finding
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.findings import Finding, Severity
 from stackpolicy.inputs import load_stack
 from stackpolicy.inputs.manifest import embedded
 from stackpolicy.location import Location
@@ -28,12 +29,14 @@ from stackpolicy.policyfile import (
     policy_files,
     with_params,
 )
-from stackpolicy.resources import display_path
+from stackpolicy.profiles import PROFILE_DIR, load_profiles
+from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.rules import STACK_RULES
 from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors
 from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES
 from stackpolicy.stack import LoadedStack, build_stack
+from stackpolicy.tuning import tune
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
 
 
@@ -47,6 +50,7 @@ class Expected:
     component: str | None
     message: str | None
     location: Location
+    severity: Severity | None = None
 
     def describe(self) -> str:
         on = f" on {self.component}" if self.component else " on the stack"
@@ -64,6 +68,8 @@ class Case:
     expect: tuple[Expected, ...]
     snippet: str
     """The case's stack as written, for `stackpolicy explain`."""
+    profile: str | None = None
+    """The profile (stackpolicy.profiles) that tunes the policies first."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def run_suite(paths: Sequence[Path], backend: AnyBackend) -> SuiteReport:
     """Load the policies under `paths` and their tests, and run every case."""
     library = load_policies(paths, backend)
     files, errors = load_case_files(paths, library)
-    results = run_tests(files, library, backend)
+    results = run_tests(files, library, backend, _profiles(paths))
     return SuiteReport(results, (*library.errors, *errors), coverage(files, library))
 
 
@@ -168,6 +174,7 @@ def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: l
             component=item.get("component"),
             message=item.get("message"),
             location=doc.locate((*key, "expect", i)),
+            severity=item.get("severity"),
         )
         for i, item in enumerate(raw["expect"])
     )
@@ -186,28 +193,40 @@ def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: l
         params=raw.get("params") or {},
         expect=expect,
         snippet=snippet.rstrip() + "\n",
+        profile=raw.get("profile"),
     )
 
 
 def run_tests(
-    files: Sequence[CaseFile], library: LoadedPolicies, backend: AnyBackend
+    files: Sequence[CaseFile],
+    library: LoadedPolicies,
+    backend: AnyBackend,
+    profiles: Sequence[Path] = (),
 ) -> tuple[CaseResult, ...]:
+    """Every case; `profiles` are the policy sources whose profiles cases may
+    name (the bundled library's always)."""
     by_id = {c.policy.id: c for c in library.policies}
-    return tuple(run_case(f, case, by_id, backend) for f in files for case in f.cases)
+    sources = (*profiles, bundled_policies())
+    return tuple(run_case(f, case, by_id, backend, sources) for f in files for case in f.cases)
 
 
 def run_case(
-    file: CaseFile, case: Case, by_id: Mapping[str, CompiledPolicy], backend: AnyBackend
+    file: CaseFile,
+    case: Case,
+    by_id: Mapping[str, CompiledPolicy],
+    backend: AnyBackend,
+    profiles: Sequence[Path] = (),
 ) -> CaseResult:
     loaded = _case_stack(case)
     if loaded.errors:
         return CaseResult(file, case, errors=loaded.errors)
     builtins = [r for r in STACK_RULES if r.policy.id in file.policies]
     try:
-        selected = [
-            _tuned(by_id[policy_id], case) for policy_id in file.policies if policy_id in by_id
-        ]
-    except PolicyError as exc:
+        chosen = [by_id[policy_id] for policy_id in file.policies if policy_id in by_id]
+        tunings = _profile(case, profiles)
+        selected = [_tuned(c, case) for c in tune(chosen, (), tunings)]
+        builtins = list(tune(builtins, (), tunings))
+    except StackpolicyError as exc:
         return CaseResult(file, case, errors=(exc,))
     evaluation = evaluate(
         loaded.stack, [*builtins, *selected], backend, DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES
@@ -235,6 +254,26 @@ def _case_stack(case: Case) -> LoadedStack:
     return load_stack([case.stack_file])
 
 
+def _profiles(paths: Sequence[Path]) -> list[Path]:
+    """The libraries under test, whose `profiles/` cases may name."""
+    roots = []
+    for path in paths:
+        if path.is_dir():
+            roots.append(path)
+        else:
+            folder = path.parent
+            roots.append(folder.parent if folder.name == PROFILE_DIR else folder)
+    return list(dict.fromkeys(roots))
+
+
+def _profile(case: Case, sources: Sequence[Path]) -> tuple[tuple[RuleTuning, ...], ...]:
+    if case.profile is None:
+        return ()
+    where = case.document.locate((*case.key, "profile"))
+    [profile] = load_profiles([case.profile], list(dict.fromkeys(sources)), where)
+    return (profile.rules,)
+
+
 def _tuned(compiled: CompiledPolicy, case: Case) -> CompiledPolicy:
     overrides = case.params.get(compiled.policy.id)
     if not overrides:
@@ -249,6 +288,7 @@ def _tuned(compiled: CompiledPolicy, case: Case) -> CompiledPolicy:
 def _matches(expected: Expected, finding: Finding) -> bool:
     return (
         expected.policy == finding.policy_id
+        and expected.severity in (None, finding.severity)
         and expected.component == finding.component
         and (expected.message is None or expected.message == finding.message)
     )

@@ -3,7 +3,7 @@ the defaults below, which are written nowhere else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +25,8 @@ evaluation worker's RLIMIT_AS, stackpolicy.worker)."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
 DEFAULT_MAX_FILE_MB = 64.0
 """The largest file stackpolicy reads, in MiB (`--max-file-mb`)."""
+DEFAULT_PROFILES = ("full",)
+"""The bundled library as it is: every layer required, every rule on."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Request:
     fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
+    discover: tuple[Path, ...] = ()
+    """Infrastructure code to discover components in; empty means the config's."""
+    profiles: tuple[str, ...] = ()
+    """--profile (repeatable); empty means the config's `profile:`, else full."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,12 @@ class Settings:
     format: str
     sarif_category: str
     waiver_warning_days: int
+    discover: tuple[Path, ...] = ()
+    """Where discovery looks; empty means no discovery."""
+    profiles: tuple[str, ...] = DEFAULT_PROFILES
+    """The profiles the library is tuned for (stackpolicy.profiles)."""
+    profiles_at: Location = field(default_factory=lambda: Location.nowhere("defaults"))
+    """Where they were named: an unknown profile is an error there."""
 
 
 def read_config(request: Request) -> Config:
@@ -91,6 +103,9 @@ def resolve(request: Request, config: Config) -> Settings:
             if config.waiver_warning_days is None
             else config.waiver_warning_days
         ),
+        discover=request.discover or config.discover,
+        profiles=request.profiles or config.profiles or DEFAULT_PROFILES,
+        profiles_at=_profiles_at(request, config),
     )
 
 
@@ -104,3 +119,11 @@ def _timeout(seconds: float | None) -> float | None:
             Location.nowhere("command line"),
         )
     return seconds
+
+
+def _profiles_at(request: Request, config: Config) -> Location:
+    if request.profiles:
+        return Location.nowhere("command line")
+    if config.profiles and config.document is not None:
+        return config.document.locate(("profile",))
+    return Location.nowhere("defaults")

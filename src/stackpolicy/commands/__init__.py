@@ -48,6 +48,7 @@ def deliver(text: str, output: Path | None) -> None:
 
 def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:
     """Problems go to stderr, one line each; the report to stdout or `output`."""
+    echo_errors(report.warnings)
     echo_errors(report.errors)
     rendered = check_format(fmt)(report, options.colored(output is None and use_color()))
     deliver(rendered.text, output)

@@ -65,6 +65,16 @@ def load_stack(
     like files found in a directory: one that is not an input is skipped, and
     finding no input at all is no error.
     """
+    fragments, errors = read_inputs(paths, lenient=lenient, readers=readers)
+    if not fragments and not errors and not lenient:
+        errors.append(no_manifest(paths))
+    return build_stack(fragments, errors)
+
+
+def read_inputs(
+    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] | None = None
+) -> tuple[list[Fragment], list[StackpolicyError]]:
+    """The fragments in every input under `paths`, and what could not be read."""
     chosen = [READERS[name] for name in (MANIFEST_READERS if readers is None else readers)]
     suffixes = tuple(dict.fromkeys(s for reader in chosen for s in reader.suffixes))
     fragments: list[Fragment] = []
@@ -76,7 +86,9 @@ def load_stack(
             read = reader.read(file)
             fragments += read.fragments
             errors += read.errors
-    if not fragments and not errors and not lenient:
-        where = Location(display_path(paths[0])) if paths else Location.nowhere("none")
-        errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
-    return build_stack(fragments, errors)
+    return fragments, errors
+
+
+def no_manifest(paths: Sequence[Path]) -> StackpolicyError:
+    where = Location(display_path(paths[0])) if paths else Location.nowhere("none")
+    return ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where)
