@@ -112,7 +112,7 @@ def test_sarif_messages_are_escaped() -> None:
 
 
 @pytest.mark.usefixtures("hostile")
-@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
 def test_audit_output_stays_inert(fmt: str) -> None:
     result = invoke("audit", "s.yaml", "--no-config", "-p", "lib", "--format", fmt)
     assert result.exit_code == 0, result.stderr
@@ -129,13 +129,20 @@ def test_audit_markdown_adds_no_heading_row_or_html(write: Write) -> None:
     assert [line for line in out.splitlines() if line.startswith("#")] == [
         r"## stackpolicy audit: x\\n\\n\#\# Approved by security\\n\\n&lt;!--"
     ]
-    for tag in ("<img", "<details", "<!--"):
+    for tag in ("<img", "<!--"):
         assert tag not in out
+    # The only <details> are the collapsible tables we write, each on a line of its own.
+    assert out.count("<details") == out.count("\n<details><summary>") == out.count("</details>")
+    assert "&lt;details&gt;" in out
     assert "&lt;img src=x&gt;" in out
-    # The table stays rectangular: every row has the header's 9 unescaped pipes.
-    rows = [line for line in out.splitlines() if line.startswith("|")]
+    # The layer table stays rectangular: every row has the header's 9 unescaped pipes,
+    # and so does each component table with its 6.
+    layer_table = out.split("```mermaid")[0]
+    rows = [line for line in layer_table.splitlines() if line.startswith("|")]
     assert len(rows) == 9
     assert {len(re.findall(r"(?<!\\)\|", row)) for row in rows} == {9}
+    components = [line for line in out.splitlines() if line.startswith("| wh ")]
+    assert len(components) == 1 and len(re.findall(r"(?<!\\)\|", components[0])) == 6
     assert r"a \| b" in out
 
 
@@ -144,7 +151,7 @@ def test_audit_text_shows_names_escaped(write: Write) -> None:
     result = invoke("audit", "s.yaml", "--no-config", "--format", "text")
     assert_inert(result.stdout)
     assert result.stdout.startswith(r"\x1b]0;title\x07 (test): the seven layers")
-    assert r"departments (b, dep\x1b[2J)" in result.stdout
+    assert r"1 department (dep\x1b[2J) and 1 without a department label" in result.stdout
 
 
 def test_a_file_name_cannot_split_a_finding(write: Write) -> None:

@@ -13,7 +13,7 @@ from stackpolicy import __version__
 from stackpolicy.cel import ENGINES
 from stackpolicy.errorhandler import run_command
 from stackpolicy.findings import SEVERITIES, Severity
-from stackpolicy.output import AUDIT_FORMATS, CHECK_FORMATS, FormatOptions
+from stackpolicy.output import AUDIT_FORMATS, CHECK_FORMATS, TRACE_FORMATS, FormatOptions
 from stackpolicy.resources import SCHEMA_FILES
 from stackpolicy.vocabulary import LAYERS
 
@@ -262,12 +262,42 @@ def baseline(output: Path, **stack: Any) -> None:
     help="markdown includes a Mermaid picture (for PR comments); html is one self-contained page.",
 )
 @_output("the audit")
-def audit_command(fmt: str, output: Path | None, **stack: Any) -> None:
+@click.option(
+    "--department-label",
+    metavar="LABEL",
+    help="The component label that names its department, for duplication "
+    "[default: department]. Owners are not departments.",
+)
+def audit_command(
+    fmt: str, output: Path | None, department_label: str | None, **stack: Any
+) -> None:
     """Audit the stack by layer: what is there, what is missing or duplicated,
     and the one or two layers that carry the most risk."""
     from stackpolicy.commands import audit as command
 
-    _exit_with(lambda: command.run(_request(stack), fmt, output))
+    _exit_with(lambda: command.run(_request(stack), fmt, output, department_label))
+
+
+@main.command(name="trace")
+@click.argument("component")
+@_stack_options
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(list(TRACE_FORMATS)),
+    help="markdown for an incident ticket or a PR comment; json for tools.",
+)
+@_output("the trace")
+def trace_command(component: str, fmt: str, output: Path | None, **stack: Any) -> None:
+    """Trace COMPONENT through the stack: upstream to its model, training job,
+    datasets and their sources; downstream to who consumes it; with owners,
+    monitors, guardrails, orchestrators, findings and where the chain breaks."""
+    from stackpolicy.commands import trace as command
+
+    _exit_with(lambda: command.run(_request(stack), component, fmt, output))
 
 
 @main.command()

@@ -25,6 +25,8 @@ evaluation worker's RLIMIT_AS, stackpolicy.worker)."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
 DEFAULT_MAX_FILE_MB = 64.0
 """The largest file stackpolicy reads, in MiB (`--max-file-mb`)."""
+DEFAULT_DEPARTMENT_LABEL = "department"
+"""The label that names the department a component belongs to (audit duplication)."""
 DEFAULT_PROFILES = ("full",)
 """The bundled library as it is: every layer required, every rule on."""
 

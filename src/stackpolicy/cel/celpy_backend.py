@@ -177,7 +177,7 @@ class CelPythonBackend:
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
     ) -> CelPythonBinding:
-        memo: dict[int, Any] = {}
+        memo: dict[int, tuple[Any, Any]] = {}
         cel_stack = _to_cel(stack, memo)
         cel_components = [_to_cel(c, memo) for c in components]
         # The memo is keyed by id(): every dict converted must stay alive until
@@ -251,19 +251,21 @@ def _eval_message(exc: CELEvalError) -> str:
     return message
 
 
-def _to_cel(data: Any, memo: dict[int, Any]) -> Any:
-    """Plain data to cel-python values; shared sub-objects are converted once."""
+def _to_cel(data: Any, memo: dict[int, tuple[Any, Any]]) -> Any:
+    """Plain data to cel-python values; shared sub-objects are converted once.
+    The memo keeps each object it saw alive: a temporary freed during the
+    bind could otherwise hand its id to the next one."""
     if isinstance(data, (dict, list)):
         cached = memo.get(id(data))
         if cached is not None:
-            return cached
+            return cached[1]
         if isinstance(data, dict):
             result: Any = celtypes.MapType(
                 {celtypes.StringType(k): _to_cel(v, memo) for k, v in data.items()}
             )
         else:
             result = celtypes.ListType([_to_cel(v, memo) for v in data])
-        memo[id(data)] = result
+        memo[id(data)] = (data, result)
         return result
     if isinstance(data, bool):
         return celtypes.BoolType(data)

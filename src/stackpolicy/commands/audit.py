@@ -9,13 +9,22 @@ from stackpolicy.audit import audit
 from stackpolicy.commands import deliver, echo_errors
 from stackpolicy.output import audit_format
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
-from stackpolicy.settings import Request, read_config, resolve
+from stackpolicy.settings import DEFAULT_DEPARTMENT_LABEL, Request, read_config, resolve
 
 
-def run(request: Request, fmt: str, output: Path | None) -> int:
+def run(
+    request: Request, fmt: str, output: Path | None, department_label: str | None = None
+) -> int:
     report = pipeline.check(resolve(request, read_config(request)))
     echo_errors(report.errors)
     if not report.evaluated or report.stack is None:
         return EXIT_ERROR
-    deliver(audit_format(fmt)(audit(report.stack, report.findings)), output)
+    result = audit(
+        report.stack,
+        report.findings,
+        report.policies,
+        report.waived,
+        department_label or DEFAULT_DEPARTMENT_LABEL,
+    )
+    deliver(audit_format(fmt)(result), output)
     return EXIT_ERROR if report.errors else EXIT_OK

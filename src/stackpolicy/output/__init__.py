@@ -1,7 +1,7 @@
 """Output formats: one module each, registered below and imported only when used.
 
 A check format turns a Report into text (plus notices for stderr, such as a
-truncated SARIF log); an audit format turns an Audit into text. Neither
+truncated SARIF log); an audit format turns an Audit into text, a trace format a Trace. Neither
 decides the exit code. To add a format, write a module with a `render`
 function that matches the Protocol and add a loader to the registry; the
 command line's choices come from the registries.
@@ -20,6 +20,7 @@ from stackpolicy.settings import DEFAULT_SARIF_CATEGORY
 if TYPE_CHECKING:  # the CLI imports this module for the format names; keep it light
     from stackpolicy.audit import Audit
     from stackpolicy.report import Report
+    from stackpolicy.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class CheckFormat(Protocol):
 
 class AuditFormat(Protocol):
     def __call__(self, audit: Audit) -> str: ...
+
+
+class TraceFormat(Protocol):
+    def __call__(self, trace: Trace) -> str: ...
 
 
 def _text() -> CheckFormat:
@@ -117,9 +122,38 @@ AUDIT_FORMATS: Mapping[str, Callable[[], AuditFormat]] = {
 }
 
 
+def _trace_text() -> TraceFormat:
+    from stackpolicy.output import trace_text
+
+    return trace_text.render
+
+
+def _trace_markdown() -> TraceFormat:
+    from stackpolicy.output import trace_markdown
+
+    return trace_markdown.render
+
+
+def _trace_json() -> TraceFormat:
+    from stackpolicy.output import trace_json
+
+    return trace_json.render
+
+
+TRACE_FORMATS: Mapping[str, Callable[[], TraceFormat]] = {
+    "text": _trace_text,
+    "markdown": _trace_markdown,
+    "json": _trace_json,
+}
+
+
 def check_format(name: str) -> CheckFormat:
     return CHECK_FORMATS[name]()
 
 
 def audit_format(name: str) -> AuditFormat:
     return AUDIT_FORMATS[name]()
+
+
+def trace_format(name: str) -> TraceFormat:
+    return TRACE_FORMATS[name]()
