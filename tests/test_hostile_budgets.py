@@ -13,10 +13,13 @@ from click.testing import CliRunner
 from conftest import STACK_HEAD
 from conftest import default_backend as backend
 from stackpolicy.cli import main
-from stackpolicy.engine import evaluate
+from stackpolicy.engine import evaluate, run_rules
 from stackpolicy.inputs import load_stack
+from stackpolicy.location import Location
+from stackpolicy.policy import Policy
 from stackpolicy.policyfile import load_policies
-from stackpolicy.worker import available
+from stackpolicy.rules.base import Checked
+from stackpolicy.worker import Budgets, WorkerBug, available
 
 Write = Callable[[str, str], Path]
 
@@ -135,3 +138,28 @@ def test_a_configured_policy_timeout_that_is_no_budget_is_refused(
     result = CliRunner().invoke(main, ["check", "stack.yaml"])
     assert result.exit_code == 2
     assert result.stderr == f".stackpolicy.yaml:2:17: {error}\n"
+
+
+class _Broken:
+    """A rule with a bug: the worker reports it, the run exits 3."""
+
+    policy = Policy(
+        id="X-BUG-001",
+        title="t",
+        description="d",
+        severity="error",
+        layer="governance",
+        scope="stack",
+        location=Location("p.yaml"),
+    )
+
+    def with_policy(self, policy: Policy) -> _Broken:
+        return self
+
+    def check(self, context: object) -> Checked:
+        raise RuntimeError("a bug in a rule")
+
+
+def test_a_bug_in_the_worker_is_a_bug_in_the_run() -> None:
+    with pytest.raises(WorkerBug, match="RuntimeError: a bug in a rule"):
+        run_rules([_Broken()], None, Budgets(5.0, 64 * 1024 * 1024))
