@@ -163,3 +163,17 @@ class _Broken:
 def test_a_bug_in_the_worker_is_a_bug_in_the_run() -> None:
     with pytest.raises(WorkerBug, match="RuntimeError: a bug in a rule"):
         run_rules([_Broken()], None, Budgets(5.0, 64 * 1024 * 1024))
+
+
+def test_without_a_process_to_fork_the_rules_still_run(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr("stackpolicy.worker.os.fork", no_fork)
+    policies = POLICIES.partition("  - id: X-SLOW-001")[0] + policy(
+        "X-OK-001", "component", "component.name != 'svc'"
+    )
+    findings, errors = evaluate_policies(write, 5.0, 64 * 1024 * 1024, policies)
+    assert (findings, errors) == (["X-OK-001 stack.yaml:5:12"], [])

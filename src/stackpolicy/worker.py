@@ -72,8 +72,15 @@ def run_checks(
     gets a PolicyError instead of its findings."""
     results: list[Checked] = []
     while len(results) < len(rules):
-        results += _one_worker(rules, len(results), context, budgets, run_one)
+        try:
+            results += _one_worker(rules, len(results), context, budgets, run_one)
+        except _NoFork:  # out of processes: the rest run here, cooperatively bounded
+            results += [run_one(rule, context) for rule in rules[len(results) :]]
     return results
+
+
+class _NoFork(Exception):
+    pass
 
 
 def _one_worker(
@@ -86,7 +93,12 @@ def _one_worker(
     """Results from one worker, from rule `start` until the end or until a
     rule fails it (that rule's error is the last result)."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise _NoFork from None
     if pid == 0:  # the worker: never returns
         os.close(read_end)
         _work(rules, start, context, budgets.memory_bytes, run_one, write_end)
