@@ -4,11 +4,15 @@ size of the stack."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from stackpolicy.audit import Audit, audit
+from stackpolicy.cli import main
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
 from stackpolicy.output import audit_html, audit_markdown
@@ -105,3 +109,38 @@ def test_large_html_groups_by_kind_instead_of_drawing() -> None:
     assert sorted(kind for kind, _ in summaries) == KINDS
     assert sum(int(n) for _, n in summaries) == 10_000
     assert len(page) < 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("profile", "training", "focus"),
+    [
+        ("full", "empty", "training"),
+        ("llm-applications", "not needed", "inference"),
+    ],
+)
+def test_the_profile_decides_which_empty_layers_matter(
+    tmp_path: Path, profile: str, training: str, focus: str
+) -> None:
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(
+        "apiVersion: stackpolicy/v1\nkind: Stack\ncomponents:\n"
+        "  - {name: docs, kind: dataset, owner: a, reads_from: [wh]}\n"
+        "  - {name: wh, kind: warehouse, owner: a}\n"
+        "  - {name: emb, kind: embedding-model, owner: a}\n"
+        "  - {name: vectors, kind: vector-store, owner: a, depends_on: [emb]}\n"
+        "  - {name: api, kind: inference-service, owner: a}\n"
+        "  - {name: prefect, kind: orchestrator, owner: a}\n"
+        "  - {name: traces, kind: tracing, owner: a, targets: [api]}\n"
+        "  - {name: guard, kind: guardrail, owner: a, targets: [api]}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["audit", "--no-config", str(stack), "--profile", profile, "-f", "json"]
+    )
+    report = json.loads(result.stdout)
+    assert report["profiles"] == [profile]
+    layers = {layer["layer"]: layer["status"] for layer in report["layers"]}
+    assert layers["training"] == training
+    assert report["focus"][0] == focus
+    text = CliRunner().invoke(main, ["audit", "--no-config", str(stack), "--profile", profile])
+    assert f"judged against the profile {profile}\n" in text.stdout

@@ -82,7 +82,7 @@ def hostile(write: Write) -> None:
 
 
 @pytest.mark.usefixtures("hostile")
-@pytest.mark.parametrize("fmt", ["text", "github", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "github", "sarif", "markdown"])
 def test_check_output_stays_inert(fmt: str) -> None:
     result = invoke("check", "s.yaml", "--no-config", "-p", "lib", "--format", fmt)
     assert result.exit_code == 0, result.stderr
@@ -144,6 +144,19 @@ def test_audit_markdown_adds_no_heading_row_or_html(write: Write) -> None:
     components = [line for line in out.splitlines() if line.startswith("| wh ")]
     assert len(components) == 1 and len(re.findall(r"(?<!\\)\|", components[0])) == 6
     assert r"a \| b" in out
+
+
+def test_check_markdown_adds_no_heading_row_or_html(write: Write) -> None:
+    write("lib/echo.yaml", POLICY)
+    write("s.yaml", stack(owner=r"a | b\n\n## Approved\n<!--", vendor="<img src=x>"))
+    result = invoke("check", "s.yaml", "--no-config", "-p", "lib", "--format", "markdown")
+    out = result.stdout
+    assert_inert(out)
+    assert [line for line in out.splitlines() if line.startswith("#")] == ["## stackpolicy"]
+    assert "<img" not in out and "<!--" not in out
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(rows) == 4  # the header, its rule and the two findings
+    assert {len(re.findall(r"(?<!\\)\|", row)) for row in rows} == {5}
 
 
 def test_audit_text_shows_names_escaped(write: Write) -> None:

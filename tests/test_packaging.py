@@ -39,13 +39,31 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert built.returncode == 0, built.stderr[-2000:]
     [wheel] = (work / "dist").glob("stackpolicy-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    _requires_cel_expr_where_it_installs(wheel)
     assert "stackpolicy/_data/schemas/stack-manifest.schema.json" in names
     assert any(n.startswith("stackpolicy/_data/policies/") for n in names)
+    assert "stackpolicy/starters/default/stackpolicy.yaml" in names  # for `init`
     venv = work / "venv"
     assert run(sys.executable, "-m", "venv", venv, cwd=work).returncode == 0
     pip = run(venv / "bin" / "pip", "install", "--quiet", wheel, cwd=work)
     assert pip.returncode == 0, pip.stderr[-2000:]
     return venv / "bin" / "stackpolicy"
+
+
+def _requires_cel_expr_where_it_installs(wheel: Path) -> None:
+    """hatch_build.py: tagged for this machine and requiring cel-expr-python
+    where cel-expr-python has a wheel, else py3-none-any without it."""
+    sys.path.insert(0, str(ROOT))
+    from packaging.tags import sys_tags
+
+    import hatch_build
+
+    tag = hatch_build.wheel_tag(None, (str(t) for t in sys_tags()))
+    assert wheel.name == f"stackpolicy-0.1.0-{tag}.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read("stackpolicy-0.1.0.dist-info/METADATA").decode()
+    requires = "Requires-Dist: cel-expr-python" in metadata
+    assert requires is (tag != hatch_build.GENERIC)
 
 
 def test_installed_wheel_checks_an_example_from_another_directory(
@@ -58,6 +76,12 @@ def test_installed_wheel_checks_an_example_from_another_directory(
     checked = re.search(r"(\d+) policies checked", result.stdout)
     assert checked and int(checked.group(1)) >= 30  # the bundled library came along
     assert result.stderr == ""
+
+
+def test_installed_wheel_starts_a_repository(installed: Path, tmp_path: Path) -> None:
+    assert run(installed, "init", cwd=tmp_path).returncode == 0
+    result = run(installed, "check", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_installed_wheel_prints_schemas(installed: Path, tmp_path: Path) -> None:

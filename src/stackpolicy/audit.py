@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
 from stackpolicy.findings import SEVERITIES, SEVERITY_RANK, Finding, Severity
 from stackpolicy.policy import Policy
-from stackpolicy.settings import DEFAULT_DEPARTMENT_LABEL
+from stackpolicy.settings import DEFAULT_DEPARTMENT_LABEL, DEFAULT_PROFILES
 from stackpolicy.stack import Component, Stack
 from stackpolicy.vocabulary import LAYERS, REFERENCE_FIELDS
 
@@ -44,6 +45,12 @@ NEEDS = (
 
 # Risk points, to rank layers for "the next 90 days".
 EMPTY_POINTS, GAP_POINTS, ERROR_POINTS, WARNING_POINTS, DUPLICATE_POINTS = 10, 4, 3, 1, 2
+
+LayerStatus = Literal["present", "partial", "empty", "not needed"]
+"""`not needed`: empty, and the profile does not require the layer."""
+
+COVERAGE_POLICY = "SP-GOV-005"
+"""The bundled rule whose tuned `required_layers` say which layers the profile needs."""
 
 Counts = tuple[tuple[Severity, int], ...]
 """Findings by severity, most severe first (every severity, zeros included)."""
@@ -88,8 +95,7 @@ class LayerAudit:
     owners: tuple[str, ...]
     vendors: tuple[str, ...]
     environments: tuple[tuple[str, int], ...]
-    status: str
-    """present, partial or empty."""
+    status: LayerStatus
     gaps: tuple[str, ...]
     duplications: tuple[Duplication, ...]
     of_policies: Counts
@@ -162,6 +168,13 @@ class Audit:
     department_label: str = DEFAULT_DEPARTMENT_LABEL
     discovery: bool = False
     """Discovery ran: declared, confirmed and discovered counts mean something."""
+    profiles: tuple[str, ...] = DEFAULT_PROFILES
+    """The profiles the stack was judged against (stackpolicy.profiles)."""
+
+
+def profile_phrase(profiles: Sequence[str]) -> str:
+    """`profile full`, `profiles tabular-ml + llm-applications`: how outputs name them."""
+    return f"profile{'s' if len(profiles) > 1 else ''} {' + '.join(profiles)}"
 
 
 def audit(
@@ -170,8 +183,10 @@ def audit(
     policies: Sequence[Policy] = (),
     waived: Sequence[Finding] = (),
     department_label: str = DEFAULT_DEPARTMENT_LABEL,
+    profiles: Sequence[str] = DEFAULT_PROFILES,
 ) -> Audit:
-    """The audit of `stack` given a check's findings and its tuned policies."""
+    """The audit of `stack` given a check's findings and its tuned policies
+    (whose coverage rule says which layers the `profiles` require)."""
     by_layer: dict[str, list[Component]] = {layer: [] for layer in LAYERS}
     for component in stack.components:
         by_layer.setdefault(component.layer, []).append(component)
@@ -179,7 +194,7 @@ def audit(
     ordered = sorted(findings, key=Finding.sort_key)
     of_policies = _count(ordered, lambda f: policy_layer.get(f.policy_id, f.layer))
     on_components = _count(ordered, lambda f: _component_layer(f, stack))
-    context = _Context(by_layer, _limits(policies), department_label)
+    context = _Context(by_layer, _limits(policies), department_label, _required(policies))
     layers = tuple(
         _layer(layer, of_policies[layer], on_components[layer], context) for layer in LAYERS
     )
@@ -204,6 +219,7 @@ def audit(
         waived=tuple(sorted(waived, key=Finding.sort_key)),
         department_label=department_label,
         discovery=stack.discovered is not None,
+        profiles=tuple(profiles),
     )
 
 
@@ -212,6 +228,18 @@ class _Context:
     by_layer: dict[str, list[Component]]
     limits: dict[str, tuple[int, str]]
     department_label: str
+    required: frozenset[str]
+    """The layers the profile requires; an empty one elsewhere is not needed."""
+
+
+def _required(policies: Sequence[Policy]) -> frozenset[str]:
+    """The coverage rule's tuned `required_layers`; every layer when it is off
+    or changed beyond recognition (the audit then judges as `full` does)."""
+    coverage = next((p for p in policies if p.id == COVERAGE_POLICY), None)
+    layers = coverage.params.get("required_layers") if coverage else None
+    if not isinstance(layers, list):
+        return frozenset(LAYERS)
+    return frozenset(str(layer) for layer in layers)
 
 
 def _component_layer(finding: Finding, stack: Stack) -> str | None:
@@ -254,13 +282,17 @@ def _layer(
     gaps = tuple(
         reason
         for needy, needed, reason in NEEDS
-        if needy == layer and components and not context.by_layer[needed]
+        if needy == layer
+        and components
+        and not context.by_layer[needed]
+        and needed in context.required
     )
+    needed = layer in context.required
     duplications = _duplications(components, context)
     errors = max(of_policies["error"], on_components["error"])
     warnings = max(of_policies["warning"], on_components["warning"])
     risk = (
-        EMPTY_POINTS * (not components)
+        EMPTY_POINTS * (not components and needed)
         + GAP_POINTS * len(gaps)
         + ERROR_POINTS * errors
         + WARNING_POINTS * warnings
@@ -280,7 +312,7 @@ def _layer(
                 Counter(str(c.data.get("environment", "unspecified")) for c in components).items()
             )
         ),
-        status="empty" if not components else "partial" if gaps else "present",
+        status=_status(components, gaps, needed),
         gaps=gaps,
         duplications=duplications,
         of_policies=tuple(of_policies.items()),
@@ -290,12 +322,19 @@ def _layer(
         confirmed=confirmed,
         discovered=discovered,
         risk=risk,
-        reasons=_reasons(layer, components, gaps, duplications, of_policies, on_components),
+        reasons=_reasons(layer, needed, components, gaps, duplications, of_policies, on_components),
     )
+
+
+def _status(components: list[Component], gaps: tuple[str, ...], needed: bool) -> LayerStatus:
+    if not components:
+        return "empty" if needed else "not needed"
+    return "partial" if gaps else "present"
 
 
 def _reasons(
     layer: str,
+    needed: bool,
     components: list[Component],
     gaps: tuple[str, ...],
     duplications: tuple[Duplication, ...],
@@ -303,7 +342,7 @@ def _reasons(
     on_components: dict[Severity, int],
 ) -> tuple[str, ...]:
     reasons = []
-    if not components:
+    if not components and needed:
         reasons.append(f"no component in {LAYERS[layer].lower()}: the layer is assumed, not there")
     reasons += gaps
     errors = _said(of_policies["error"], on_components["error"], "errors")

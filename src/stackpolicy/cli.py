@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.shell_completion import CompletionItem
 
 from stackpolicy import __version__
 from stackpolicy.cel import ENGINES
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from stackpolicy.settings import Request
 
 _EXISTING = click.Path(exists=True, path_type=Path)
+_EXISTING_OR_STDIN = click.Path(exists=True, allow_dash=True, path_type=Path)
 _ENGINE = click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -54,7 +57,120 @@ def _debug() -> bool:
     return bool(root and root.params.get("debug"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# --- What the terminal shows: --quiet, --verbose, --color --------------------
+# Accepted before the command (`stackpolicy -q check`) and after it
+# (`stackpolicy check -q`); the values go to ctx.meta, which every context of
+# one invocation shares, and commands read them with commands.terminal().
+
+
+def _env_color() -> bool | None:
+    """NO_COLOR (https://no-color.org) wins over FORCE_COLOR (https://force-color.org),
+    as in Python 3.13; each counts only when set and not empty."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    name = f"stackpolicy.{key}"
+
+    def store(context: click.Context, _: click.Parameter, value: Any) -> None:
+        if key == "color":  # given after the command wins; else before it; else the env
+            if value is not None:
+                context.meta[name] = value
+            elif name not in context.meta:
+                context.meta[name] = _env_color()
+        elif value:  # a flag given before or after the command
+            context.meta[name] = True
+
+    return store
+
+
+def _terminal_options(*, quiet: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--quiet, --verbose and --color/--no-color (`test` has a --quiet of its own)."""
+    decorators = [
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember("verbose"),
+            help="Also say on stderr what was read, which policies ran and how long it took.",
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            expose_value=False,
+            callback=_remember("color"),
+            help="Colour the text output (default: on a terminal; NO_COLOR and FORCE_COLOR "
+            "are honoured).",
+        ),
+    ]
+    if quiet:
+        decorators.insert(
+            0,
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                expose_value=False,
+                callback=_remember("quiet"),
+                help="Print only findings and errors: no summary, no notes.",
+            ),
+        )
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(decorators):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
+class _Group(click.Group):
+    """click's group, with a usage error on one line, as every expected error:
+    `<command line>:1:1: what is wrong (stackpolicy check --help)`, exit 2."""
+
+    def main(  # always exits, in standalone mode or not
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            sys.exit(_usage_error(exc))
+        except click.ClickException as exc:  # e.g. a file click could not open
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("stackpolicy: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)  # --help, --version: click's Exit
+
+
+def _usage_error(exc: click.UsageError) -> int:
+    from stackpolicy.errors import UsageError
+    from stackpolicy.location import Location
+
+    if isinstance(exc, _NO_ARGS_IS_HELP):  # `stackpolicy` alone: the help, as click shows it
+        exc.show()
+        return exc.exit_code
+    command = exc.ctx.command_path if exc.ctx else "stackpolicy"
+    message = f"{exc.format_message().rstrip('.')} ({command} --help)"
+    click.echo(str(UsageError(message, Location.nowhere("command line"))), err=True)
+    return exc.exit_code
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stackpolicy")
 @click.option(
     "--debug",
@@ -69,8 +185,13 @@ def _debug() -> bool:
     show_envvar=True,
     help="The largest file read, in MiB (default 64).",
 )
+@_terminal_options()
 def main(debug: bool, max_file_mb: float | None) -> None:
-    """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest."""
+    """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest.
+
+    Shell completion: eval "$(_STACKPOLICY_COMPLETE=bash_source stackpolicy)"
+    (zsh_source, fish_source for those shells).
+    """
     from stackpolicy.settings import DEFAULT_MAX_FILE_MB
     from stackpolicy.yamlload import limit_file_size
 
@@ -83,7 +204,8 @@ def main(debug: bool, max_file_mb: float | None) -> None:
 def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     """PATHS, policies, configuration and engine: what every checking command takes."""
     decorators = [
-        click.argument("paths", nargs=-1, type=_EXISTING),
+        # `-` is standard input (stackpolicy.inputs.stdin).
+        click.argument("paths", nargs=-1, type=_EXISTING_OR_STDIN),
         click.option(
             "--policies",
             "-p",
@@ -155,7 +277,30 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
     )
 
 
+# --- More than one report per run: --FORMAT-output FILE --------------------
+# As semgrep's --sarif-output: the report in --format goes to stdout (or
+# --output); each --FORMAT-output writes one more copy, in that format, to a file.
+
+
+def _copy_options(command: Callable[..., None]) -> Callable[..., None]:
+    for name in reversed(list(CHECK_FORMATS)):
+        command = click.option(
+            f"--{name}-output",
+            f"copy_{name}",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=f"Also write the report as {name} to this file (atomically).",
+        )(command)
+    return command
+
+
+def _copies(stack: dict[str, Any]) -> tuple[tuple[str, Path], ...]:
+    """Takes _copy_options' values out of `stack`: (format, file) pairs."""
+    chosen = ((name, stack.pop(f"copy_{name}")) for name in CHECK_FORMATS)
+    return tuple((name, path) for name, path in chosen if path is not None)
+
+
 @main.command()
+@_terminal_options()
 @_stack_options
 @click.option(
     "--format",
@@ -165,6 +310,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
     help="Output format (default: the config's, else text).",
 )
 @_output("the report")
+@_copy_options
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -229,11 +375,13 @@ def check(
         format=fmt,
         sarif_category=sarif_category,
     )
+    copies = _copies(stack)
     options = FormatOptions(base_dir=base_dir, include_waived=sarif_include_waived)
-    _exit_with(lambda: command.run(request, output, options, stats))
+    _exit_with(lambda: command.run(request, output, options, stats, copies))
 
 
 @main.command()
+@_terminal_options()
 @_stack_options
 @click.option(
     "--output",
@@ -251,6 +399,7 @@ def baseline(output: Path, **stack: Any) -> None:
 
 
 @main.command(name="audit")
+@_terminal_options()
 @_stack_options
 @click.option(
     "--format",
@@ -301,6 +450,7 @@ def trace_command(component: str, fmt: str, output: Path | None, **stack: Any) -
 
 
 @main.command()
+@_terminal_options()
 @_stack_options
 @click.option(
     "--format",
@@ -319,6 +469,7 @@ def validate(fmt: str, **stack: Any) -> None:
 
 
 @main.command()
+@_terminal_options(quiet=False)
 @click.argument("paths", nargs=-1, type=_EXISTING)
 @click.option(
     "--require-cases",
@@ -335,6 +486,7 @@ def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool, engine: str)
     """
     from stackpolicy.commands import test as command
 
+    quiet = quiet or bool(click.get_current_context().meta.get("stackpolicy.quiet"))  # `-q test`
     _exit_with(lambda: command.run(_library(paths), require_cases, quiet, engine))
 
 
@@ -355,6 +507,7 @@ def _library(policy_paths: tuple[Path, ...]) -> tuple[Path, ...]:
 
 
 @main.command()
+@_terminal_options()
 @_POLICIES
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="Only this layer's policies.")
 @click.option(
@@ -367,8 +520,27 @@ def rules(policy_paths: tuple[Path, ...], layer: str | None, fmt: str) -> None:
     _exit_with(lambda: command.run(_library(policy_paths), layer, fmt))
 
 
+def _complete_policy_ids(
+    context: click.Context, _: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of `explain ID`: the ids of the library it would read."""
+    from stackpolicy.errors import StackpolicyError
+    from stackpolicy.library import load_library
+
+    try:
+        library = load_library(_library(tuple(context.params.get("policy_paths") or ())))
+    except (StackpolicyError, OSError):
+        return []  # a broken library completes nothing rather than crash the shell
+    return [
+        CompletionItem(entry.policy.id, help=entry.policy.title)
+        for entry in library.entries
+        if entry.policy.id.lower().startswith(incomplete.lower())
+    ]
+
+
 @main.command()
-@click.argument("policy_id", metavar="ID")
+@_terminal_options()
+@click.argument("policy_id", metavar="ID", shell_complete=_complete_policy_ids)
 @_POLICIES
 def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
     """Show one policy in full: why, how to fix, params, CEL and examples."""
@@ -378,6 +550,7 @@ def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@_terminal_options()
 @_POLICIES
 @_output("the reference")
 def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
@@ -388,6 +561,27 @@ def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
 
 
 @main.command()
+@_terminal_options()
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
+)
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help="What the stack is for, written as the config's `profile:`: full, tabular-ml, "
+    "llm-applications or model-training (docs/profiles.md).",
+)
+def init(directory: Path, profile: str | None) -> None:
+    """Start a repository: write a commented .stackpolicy.yaml and a starter
+    stack manifest (stack/stack.yaml) in DIRECTORY (default: here). An
+    existing file is never overwritten."""
+    from stackpolicy.commands import init as command
+
+    _exit_with(lambda: command.run(directory, profile))
+
+
+@main.command()
+@_terminal_options()
 @click.argument("name", type=click.Choice(list(SCHEMA_FILES)))
 def schema(name: str) -> None:
     """Print a JSON Schema: a stack manifest, a policy file or a policy test file."""
@@ -397,6 +591,7 @@ def schema(name: str) -> None:
 
 
 @main.command()
+@_terminal_options()
 @click.argument("paths", nargs=-1, type=_EXISTING)
 @click.option(
     "--format",

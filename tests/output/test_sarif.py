@@ -80,6 +80,7 @@ def test_rules_and_results_are_what_github_needs() -> None:
         assert 0.1 <= float(props["security-severity"]) <= 10.0
         assert props["problem.severity"] in {"error", "warning", "recommendation"}
         assert len(props["tags"]) <= 20
+        assert "security" in props["tags"]  # GitHub needs it beside security-severity
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]

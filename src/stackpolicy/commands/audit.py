@@ -15,7 +15,8 @@ from stackpolicy.settings import DEFAULT_DEPARTMENT_LABEL, Request, read_config,
 def run(
     request: Request, fmt: str, output: Path | None, department_label: str | None = None
 ) -> int:
-    report = pipeline.check(resolve(request, read_config(request)))
+    settings = resolve(request, read_config(request))
+    report = pipeline.check(settings)
     echo_errors(report.errors)
     if not report.evaluated or report.stack is None:
         return EXIT_ERROR
@@ -25,6 +26,7 @@ def run(
         report.policies,
         report.waived,
         department_label or DEFAULT_DEPARTMENT_LABEL,
+        settings.profiles,
     )
     deliver(audit_format(fmt)(result), output)
     return EXIT_ERROR if report.errors else EXIT_OK

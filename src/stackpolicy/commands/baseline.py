@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from stackpolicy import baseline, pipeline
-from stackpolicy.commands import echo_errors
+from stackpolicy.commands import echo_errors, terminal
 from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
@@ -20,5 +20,6 @@ def run(request: Request, output: Path) -> int:
     if report.errors:
         return EXIT_ERROR  # a baseline of a half-checked stack would hide findings
     write_atomic(output, baseline.render(report.findings))
-    click.echo(line(f"{output}: {len(report.findings)} findings recorded"), err=True)
+    if not terminal().quiet:
+        click.echo(line(f"{output}: {len(report.findings)} findings recorded"), err=True)
     return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,12 +14,18 @@ from stackpolicy.report import Report, exit_code
 from stackpolicy.settings import Request, resolve
 
 
-def run(request: Request, output: Path | None, options: FormatOptions, stats: bool) -> int:
+def run(
+    request: Request,
+    output: Path | None,
+    options: FormatOptions,
+    stats: bool,
+    copies: Sequence[tuple[str, Path]] = (),
+) -> int:
     config, problem = configured(request)
     settings = resolve(request, config)
     report = pipeline.failed_report(problem) if problem else pipeline.check(settings)
     options = options.with_category(settings.sarif_category)
-    emit(report, settings.format, output, options)
+    emit(report, settings.format, output, options, copies)
     if stats:
         click.echo(stats_line(report), err=True)
     return exit_code(report, settings.fail_on)

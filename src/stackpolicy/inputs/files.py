@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackpolicy.errors import UsageError
+from stackpolicy.inputs.stdin import DISPLAY, STDIN, stdin_copy
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
 
@@ -32,7 +33,9 @@ def find_files(
     found: list[InputFile] = []
     seen: set[tuple[int, int]] = set()
     for path in paths:
-        if path.is_dir():
+        if path == STDIN:
+            found.append(InputFile(stdin_copy(), DISPLAY, explicit=True))
+        elif path.is_dir():
             for file in sorted(_walk(path, suffixes)):
                 if _first_visit(file, seen):
                     found.append(InputFile(file, display_path(file), explicit=False))

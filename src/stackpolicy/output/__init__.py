@@ -31,12 +31,17 @@ class FormatOptions:
     sarif_category: str = DEFAULT_SARIF_CATEGORY
     include_waived: bool = False
     """SARIF: emit waived findings as results with suppressions (GitHub ignores those)."""
+    summary: bool = True
+    """Text: end with the summary line (not with --quiet)."""
 
     def with_category(self, category: str) -> FormatOptions:
         return dataclasses.replace(self, sarif_category=category)
 
     def colored(self, color: bool) -> FormatOptions:
         return dataclasses.replace(self, color=color)
+
+    def without_summary(self) -> FormatOptions:
+        return dataclasses.replace(self, summary=False)
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,18 @@ def _github() -> CheckFormat:
     return github.render
 
 
+def _markdown() -> CheckFormat:
+    from stackpolicy.output import markdown
+
+    return markdown.render
+
+
 CHECK_FORMATS: Mapping[str, Callable[[], CheckFormat]] = {
     "text": _text,
     "json": _json,
     "sarif": _sarif,
     "github": _github,
+    "markdown": _markdown,
 }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stackpolicy.audit import Audit, Counts, LayerAudit, Reference
+from stackpolicy.audit import Audit, Counts, LayerAudit, Reference, profile_phrase
 from stackpolicy.escape import html_text
 from stackpolicy.findings import SEVERITY_RANK, Finding
 from stackpolicy.stack import Component
@@ -57,6 +57,7 @@ table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #cc
 td.status { white-space: nowrap; }
 th { background: #f4f4f4; text-align: left; } td.n { text-align: right; }
 .status-empty { color: #b03a2e; font-weight: bold; } .status-partial { color: #9a7d0a; }
+.status-not-needed { color: #777; }
 svg.stack { width: 100%; height: auto; display: block; } svg text { font-family: inherit; }
 svg a:hover rect { stroke-width: 3; } .legend span { margin-right: 1.2rem; white-space: nowrap; }
 .legend i { display: inline-block; width: 1.6rem; height: .2rem; vertical-align: middle;
@@ -82,6 +83,7 @@ def render(audit: Audit) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html_text(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html_text(title)}</h1>",
+        f"<p>Judged against the {html_text(profile_phrase(audit.profiles))}.</p>",
         picture(audit, ids) if count <= SMALL else _layer_map(audit) + _grouped(audit, ids),
         "<h2>Layers</h2>",
         _table(audit),
@@ -375,7 +377,7 @@ def _table(audit: Audit) -> str:
             count += f"<br><small>{layer.provenance(audit.discovery)}</small>"
         rows.append(
             f"<tr><td>{html_text(layer.title)}</td>"
-            f'<td class="status status-{layer.status}">{layer.status}</td>'
+            f'<td class="status status-{layer.status.replace(" ", "-")}">{layer.status}</td>'
             f'<td class="n">{count}</td>'
             f"<td>{_few(layer.owners)}</td><td>{_few(layer.vendors)}</td>"
             f"<td>{_counts(layer.of_policies)}</td><td>{_counts(layer.on_components)}</td></tr>"

@@ -24,6 +24,7 @@ def render(audit: Audit) -> str:
         "stack_findings": [_finding(f) for f in audit.stack_findings],
         "waived": [_waived(f) for f in audit.waived],
         "focus": [a.layer for a in audit.focus],
+        "profiles": list(audit.profiles),
     }
     # ASCII only: a bidi override or zero-width character in a name stays an
     # escape (\u202e) and cannot reorder what a terminal shows; JSON decodes it back.

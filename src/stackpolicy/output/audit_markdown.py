@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stackpolicy.audit import Audit, Counts, LayerAudit
+from stackpolicy.audit import Audit, Counts, LayerAudit, profile_phrase
 from stackpolicy.escape import markdown
 from stackpolicy.findings import SEVERITY_RANK, Finding
 from stackpolicy.output.audit_mermaid import diagram
@@ -26,7 +26,12 @@ BUDGET = 60_000
 """Characters for the whole document: GitHub's 65,536 less room for a bot's header."""
 CELL_ITEMS = 5
 """Owners, vendors and kinds listed in a cell before "+N more"."""
-STATUS = {"present": "✅ present", "partial": "⚠️ partial", "empty": "❌ empty"}
+STATUS = {
+    "present": "✅ present",
+    "partial": "⚠️ partial",
+    "empty": "❌ empty",
+    "not needed": "💤 not needed",
+}
 LEGEND = (
     "<sub>Each box is a layer, coloured by its worst finding (red error, yellow warning, "
     "blue note, green none; grey dashed: empty). An arrow counts the references from "
@@ -49,6 +54,8 @@ def render(audit: Audit) -> str:
 def _head(audit: Audit) -> list[str]:
     lines = [
         f"## stackpolicy audit: {markdown(audit.stack_name or 'stack')}",
+        "",
+        f"Judged against the {markdown(profile_phrase(audit.profiles))}.",
         "",
         "| Layer | Status | Components | Kinds | Owners | Vendors "
         "| Findings of its policies | Findings on its components |",

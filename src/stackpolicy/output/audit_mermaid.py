@@ -19,7 +19,12 @@ CLASSES = {
     "clean": "fill:#d4efdf,stroke:#1e8449,stroke-width:2px,color:#000",
     "empty": "fill:#eeeeee,stroke:#888888,stroke-width:2px,stroke-dasharray:5 5,color:#444",
 }
-STATUS = {"present": "present", "partial": "partial ⚠", "empty": "empty ✖"}
+STATUS = {
+    "present": "present",
+    "partial": "partial ⚠",
+    "empty": "empty ✖",
+    "not needed": "not needed",
+}
 
 
 def diagram(audit: Audit) -> str:
@@ -54,6 +59,6 @@ def _label(layer: LayerAudit, discovery: bool) -> str:
 
 
 def _class(layer: LayerAudit) -> str:
-    if layer.status == "empty" and layer.worst is None:
+    if layer.status in ("empty", "not needed") and layer.worst is None:
         return "empty"
     return layer.worst or "clean"

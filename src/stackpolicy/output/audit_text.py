@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from stackpolicy.audit import Audit, Counts, LayerAudit
+from stackpolicy.audit import Audit, Counts, LayerAudit, profile_phrase
 from stackpolicy.escape import line
 
 
 def render(audit: Audit) -> str:
     name = f"{audit.stack_name} ({audit.org})" if audit.org else audit.stack_name or "the stack"
-    lines = [f"{name}: the seven layers, from the data platform up", ""]
+    lines = [
+        f"{name}: the seven layers, from the data platform up",
+        f"judged against the {profile_phrase(audit.profiles)}",
+        "",
+    ]
     for layer in reversed(audit.layers):  # top of the stack first, as it is drawn
-        lines.append(f"  {layer.title:<28} {layer.status:<8} {_summary(layer, audit.discovery)}")
-        lines += [f"  {'':<28} {'':<8} {said}" for said in _findings(layer)]
+        lines.append(f"  {layer.title:<28} {layer.status:<10} {_summary(layer, audit.discovery)}")
+        lines += [f"  {'':<28} {'':<10} {said}" for said in _findings(layer)]
     duplicated = [(layer, d) for layer in audit.layers for d in layer.duplications]
     if duplicated:
         lines += ["", "Duplication:"]

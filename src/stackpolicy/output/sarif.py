@@ -136,7 +136,8 @@ def _rule(policy: Policy) -> om.ReportingDescriptor:
         help_uri=policy.help_uri,
         default_configuration=node(om.ReportingConfiguration, level=policy.severity),
         properties={
-            "tags": list(dict.fromkeys([*policy.tags, policy.layer]))[:20],
+            # GitHub reads security-severity only from rules tagged `security`.
+            "tags": list(dict.fromkeys(["security", *policy.tags, policy.layer]))[:20],
             "precision": "very-high",
             "problem.severity": PROBLEM_SEVERITY[policy.severity],
             "security-severity": f"{security:.1f}",

@@ -17,10 +17,9 @@ def render(report: Report, options: FormatOptions) -> Rendered:
         _line(str(f.location), f.severity, f.policy_id, f.message, color)
         for f in sorted(report.findings, key=lambda f: f.sort_key())
     ]
-    if lines:
-        lines.append("")
-    lines.append(summary(report))
-    return Rendered("\n".join(lines) + "\n")
+    if options.summary:
+        lines += ["", summary(report)] if lines else [summary(report)]
+    return Rendered("".join(f"{text}\n" for text in lines))
 
 
 def _line(where: str, severity: str, policy_id: str, message: str, color: bool) -> str:
@@ -33,10 +32,12 @@ def _line(where: str, severity: str, policy_id: str, message: str, color: bool) 
     return f"{where}: {severity} {policy_id} {message}"
 
 
-def summary(report: Report) -> str:
+def summary(report: Report, problems_are: str = "above") -> str:
+    """One line: what was found where. `problems_are` says where the problems
+    it counts are listed (stderr is above a terminal's report)."""
     if not report.evaluated:
         n = len(report.errors)
-        return f"Not checked: {n} {_plural('problem', n)} in the input (see above)."
+        return f"Not checked: {n} {_plural('problem', n)} in the input (see {problems_are})."
     counts = report.counts()
     total = len(report.findings)
     detail = ", ".join(f"{n} {_plural(sev, n)}" for sev, n in counts.items() if n)
@@ -58,7 +59,7 @@ def summary(report: Report) -> str:
         )
     if report.errors:
         n = len(report.errors)
-        text += f"; {n} {_plural('problem', n)} stopped part of the check (see above)"
+        text += f"; {n} {_plural('problem', n)} stopped part of the check (see {problems_are})"
     return text + "."
 
 

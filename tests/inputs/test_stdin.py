@@ -1,0 +1,63 @@
+"""`-` as a stack path reads standard input, bounded, and reports it as <stdin>."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import OWNERS, STACK_HEAD
+from stackpolicy.cli import main
+
+Write = Callable[[str, str], Path]
+STACK = STACK_HEAD + "  - {name: wh, kind: warehouse}\n"
+
+
+def run(*args: str, stdin: str | bytes, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin, env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_reads_the_stack_from_stdin() -> None:
+    code, out, err = run("check", "-", "-p", OWNERS, "--no-config", stdin=STACK)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "<stdin>:5:12: warning T-OWN-001 wh (warehouse) has no owner"
+
+
+def test_stdin_merges_with_files(write: Write) -> None:
+    write("more.yaml", STACK_HEAD.replace("- ", "") + "  - {name: lake, kind: warehouse}\n")
+    code, out, _ = run("check", "-", "more.yaml", "-p", OWNERS, "-f", "json", stdin=STACK)
+    assert code == 0
+    where = sorted(f["file"] for f in json.loads(out)["findings"])
+    assert where == ["<stdin>", "more.yaml"]
+
+
+def test_errors_in_stdin_are_located() -> None:
+    code, out, err = run("validate", "-", stdin=STACK_HEAD + "  - {name: x, kind: gpu}\n")
+    assert (code, out) == (2, "Not checked: 1 problem in the input (see above).\n")
+    assert err.startswith("<stdin>:5:21: unknown kind 'gpu'")
+
+
+def test_stdin_is_bounded() -> None:
+    big = STACK + "#" * 2_000_000 + "\n"
+    code, _, err = run("check", "-", stdin=big, env={"STACKPOLICY_MAX_FILE_MB": "1"})
+    assert code == 2
+    assert err == (
+        "<stdin>:1:1: standard input is more than the 1 MiB stackpolicy reads "
+        "(set STACKPOLICY_MAX_FILE_MB to raise the limit)\n"
+    )
+
+
+def test_bad_bytes_on_stdin_are_located() -> None:
+    code, _, err = run("check", "-", stdin=STACK.encode() + b"# \xff\n")
+    assert code == 2
+    assert err.startswith("<stdin>:6:3: not UTF-8: byte 0xff")
+
+
+@pytest.mark.parametrize("command", ["audit", "baseline"])
+def test_other_stack_commands_take_stdin_too(command: str) -> None:
+    code, _, err = run(command, "-", "-p", OWNERS, "--no-config", stdin=STACK)
+    assert code == 0, err
