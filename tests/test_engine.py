@@ -12,7 +12,7 @@ from stackpolicy.inputs import load_stack
 from stackpolicy.policyfile import load_policies
 from stackpolicy.rules import STACK_RULES
 from stackpolicy.rules.cel import stack_data
-from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
+from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES
 
 Write = Callable[[str, str], Path]
 
@@ -55,7 +55,8 @@ def run(write: Write, body: str, stack: str = STACK) -> Evaluation:
     loaded = load_policies([Path("p.yaml")], cel)
     assert loaded.errors == ()
     rules = [*STACK_RULES, *loaded.policies]
-    return evaluate(load_stack([Path("stack.yaml")]).stack, rules, cel, DEFAULT_POLICY_TIMEOUT)
+    stack = load_stack([Path("stack.yaml")]).stack
+    return evaluate(stack, rules, cel, DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES)
 
 
 def findings(result: Evaluation) -> list[tuple[str, str, str | None, str]]:

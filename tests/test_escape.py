@@ -80,10 +80,24 @@ def test_a_line_is_one_printable_line(text: str) -> None:
 def test_markdown_text_has_no_structure(text: str) -> None:
     shown = markdown(text)
     assert visible(shown) and "<" not in shown
+    # `@` is the entity `&#64;`, so no @mention notifies anyone.
+    assert "@" not in shown and "\u200b" not in shown
     # Every Markdown-significant character is escaped by a backslash that is
-    # not itself escaped.
-    for match in re.finditer(r"(\\*)([`*_\[\]|#~])", shown):
+    # not itself escaped (the entity's own `#` aside).
+    for match in re.finditer(r"(\\*)([`*_\[\]|#~])", shown.replace("&#64;", "")):
         assert len(match.group(1)) % 2 == 1, shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("@octocat", "&#64;octocat"),
+        ("ping @org/team", "ping &#64;org/team"),
+        ("a\\@b", "a\\\\&#64;b"),
+    ],
+)
+def test_markdown_neutralises_mentions(text: str, shown: str) -> None:
+    assert markdown(text) == shown
 
 
 def test_markdown_attacks() -> None:

@@ -135,3 +135,9 @@ def test_a_baseline_too_large_is_refused(write: Write, monkeypatch: pytest.Monke
     result = invoke("check", "s.yaml", "-p", OWNERS, "--no-config", "--baseline", "base.json")
     assert result.exit_code == 2
     assert result.stderr.startswith("base.json:1:1: file is 2 MiB, more than the 2 MiB")
+
+
+def test_a_fifo_given_as_policies_is_not_a_regular_file(fifo: str) -> None:
+    result = invoke("check", "s.yaml", "-p", fifo, "--no-config")
+    assert result.exit_code == 2
+    assert result.stderr == f"{fifo}:1:1: not a regular file: {fifo}\n"

@@ -202,3 +202,79 @@ cases:
     assert result.exit_code == 1
     assert_inert(result.stdout + result.stderr)
     assert f"FAIL  {EVIL_SHOWN} (lib/echo_test.yaml:" in result.stdout
+
+
+# A local policy whose own text is hostile: the rule metadata every format
+# shows (SARIF shortDescription, help, the JSON title, the docs reference).
+EVIL_POLICY = r"""
+apiVersion: stackpolicy/v1
+kind: PolicySet
+policies:
+  - id: T-EVIL-001
+    title: "Owners \u202eset @octocat <img src=x> | x"
+    description: "Line one \u200b\n## Fake heading\n- fake item\n<details>"
+    remediation: "cc @org/security\e]0;pwned\a"
+    example: "a: 1\n```\n## after the fence"
+    tags: ["t`ag|x"]
+    severity: warning
+    layer: data-platform
+    scope: component
+    params:
+      names: {type: list, items: string, default: ["@a|b"]}
+    assert: "false"
+"""
+
+
+@pytest.fixture
+def evil_policy(write: Write) -> None:
+    write("lib/evil.yaml", EVIL_POLICY)
+    write("s.yaml", stack(owner="o", vendor="v", department="d"))
+
+
+@pytest.mark.usefixtures("evil_policy")
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_json_and_sarif_files_hold_no_raw_hidden_character(fmt: str) -> None:
+    result = invoke("check", "s.yaml", "--no-config", "-p", "lib", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert_inert(result.stdout)
+    assert "\\u202e" in result.stdout  # a JSON escape: the value reads back the same
+    json.loads(result.stdout)
+
+
+@pytest.mark.usefixtures("evil_policy")
+def test_sarif_rule_metadata_is_shown_escaped() -> None:
+    result = invoke("check", "s.yaml", "--no-config", "-p", "lib", "--format", "sarif")
+    rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    [rule] = [r for r in rules if r["id"] == "T-EVIL-001"]
+    assert rule["shortDescription"]["text"] == "Owners \\u202eset @octocat <img src=x> | x"
+    assert rule["fullDescription"]["text"] == (
+        "Line one \\u200b\n## Fake heading\n- fake item\n<details>"
+    )
+    help_markdown = rule["help"]["markdown"]
+    assert help_markdown.startswith(
+        "**Owners \\\\u202eset &#64;octocat &lt;img src=x&gt; \\| x**\n\n"
+        "Line one \\\\u200b\n\\#\\# Fake heading\n\\- fake item\n&lt;details&gt;\n\n"
+        "**Remediation:** cc &#64;org/security\\\\x1b\\]0;pwned\\\\x07\n\n"
+        "**Example:**\n\n````yaml\na: 1\n```\n## after the fence\n````"
+    )
+    for text in (rule["help"]["text"], help_markdown):
+        assert_inert(text)
+
+
+@pytest.mark.usefixtures("evil_policy")
+def test_the_docs_reference_escapes_policy_text() -> None:
+    result = invoke("docs", "-p", "lib")
+    assert result.exit_code == 0, result.stderr
+    assert_inert(result.stdout)
+    section = result.stdout.split("### T-EVIL-001\n", 1)[1]
+    assert section.startswith(
+        "\n**Owners \\\\u202eset &#64;octocat &lt;img src=x&gt; \\| x**\n\n"
+        "Severity: `warning` · Scope: component · Tags: ``t`ag\\|x``\n\n"
+        "Line one \\\\u200b\n\\#\\# Fake heading\n\\- fake item\n&lt;details&gt;\n\n"
+        "**Remediation:** cc &#64;org/security\\\\x1b\\]0;pwned\\\\x07\n\n"
+        "| Param | Type | Default |\n|---|---|---|\n"
+        '| `names` | a list of strings | `["@a\\|b"]` |\n'
+    )
+    assert "````yaml\na: 1\n```\n## after the fence\n````" in section
+    headings = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert "## Fake heading" not in headings

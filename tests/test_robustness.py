@@ -66,7 +66,7 @@ def test_huge_files_are_refused_before_loading(write: Write) -> None:
     assert result.exit_code == 2
     assert result.stderr == (
         "big.yaml:1:1: file is 2 MiB, more than the 2 MiB stackpolicy reads "
-        "(set STACKPOLICY_MAX_FILE_MB to raise the limit)\n"
+        "(--max-file-mb or STACKPOLICY_MAX_FILE_MB raise the limit)\n"
     )
 
 
@@ -151,8 +151,13 @@ def test_a_slow_policy_is_stopped_by_the_time_budget(write: Write) -> None:
     result = invoke(*args, "--policy-timeout", "0.2")
     assert result.exit_code == 2
     [error] = result.stderr.splitlines()
-    assert error.startswith("p.yaml:10:13: T-SLOW-002: assert: stopped after 0.2 s with ")
-    assert error.endswith("of 3000 components evaluated (the policy time budget, --policy-timeout)")
+    # Between components the rule stops itself and says how far it got; when
+    # one component alone outlasts the budget (a loaded machine), the worker
+    # is killed (stackpolicy.worker). Either way: one error naming the policy.
+    assert error.startswith(
+        ("p.yaml:10:13: T-SLOW-002: assert: stopped after 0.2 s with ", "p.yaml:4:9: T-SLOW-002: ")
+    )
+    assert error.endswith("(the policy time budget, --policy-timeout)")
 
 
 @pytest.mark.usefixtures("in_root")

@@ -71,7 +71,11 @@ def work(path: Path, library: LoadedPolicies, monkeypatch: pytest.MonkeyPatch) -
         patch.setattr(rules_cel._Run, "run", counted_run)
         patch.setattr(celpy_backend.CelPythonBinding, "evaluate", counted_evaluate)
         stack = load_stack([path]).stack
-        engine.evaluate(stack, library.policies, cel.backend("celpy"), DEFAULT_POLICY_TIMEOUT)
+        # In this process (no budgets, so no worker), where the counters are.
+        context = engine.stack_context(
+            stack, library.policies, cel.backend("celpy"), DEFAULT_POLICY_TIMEOUT
+        )
+        engine.run_rules(library.policies, context)
     return counts
 
 

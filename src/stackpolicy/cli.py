@@ -178,13 +178,27 @@ def _usage_error(exc: click.UsageError) -> int:
     envvar="STACKPOLICY_DEBUG",
     help="On an internal error, print the traceback on stderr (default: to a log file).",
 )
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(min=0, min_open=True, max=1024 * 1024),
+    envvar="STACKPOLICY_MAX_FILE_MB",
+    show_envvar=True,
+    help="The largest file read, in MiB (default 64).",
+)
 @_terminal_options()
-def main(debug: bool) -> None:
+def main(debug: bool, max_file_mb: float | None) -> None:
     """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest.
 
     Shell completion: eval "$(_STACKPOLICY_COMPLETE=bash_source stackpolicy)"
     (zsh_source, fish_source for those shells).
     """
+    from stackpolicy.settings import DEFAULT_MAX_FILE_MB
+    from stackpolicy.yamlload import limit_file_size
+
+    megabytes = DEFAULT_MAX_FILE_MB if max_file_mb is None else max_file_mb
+    if megabytes != megabytes:  # NaN, which click's range lets through
+        raise click.BadParameter("must be a number", param_hint="--max-file-mb")
+    limit_file_size(int(megabytes * 1024 * 1024))
 
 
 def _stack_options(command: Callable[..., None]) -> Callable[..., None]:

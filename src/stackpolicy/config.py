@@ -8,6 +8,7 @@ named with `--config`. Paths in it are relative to the file itself.
 from __future__ import annotations
 
 import glob
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,7 @@ def load_config(path: Path | None) -> Config:
     if errors:
         raise errors[0]
     data = doc.data
+    _check_timeout(data.get("policy_timeout"), doc)
     base = path.parent
     policies = data.get("policies") or {}
     discover = _discover(doc)
@@ -141,6 +143,16 @@ def load_config(path: Path | None) -> Config:
         policy_timeout=data.get("policy_timeout"),
         waiver_sources=tuple(sources),
     )
+
+
+def _check_timeout(seconds: object, doc: Document) -> None:
+    # The schema's bounds let NaN through (every comparison with it is false),
+    # and a NaN budget would turn the budget off.
+    if isinstance(seconds, float) and math.isnan(seconds):
+        raise ConfigError(
+            "policy_timeout must be a number of seconds above 0, not NaN",
+            doc.locate(("policy_timeout",)),
+        )
 
 
 def rule_tunings(doc: Document) -> tuple[RuleTuning, ...]:

@@ -50,6 +50,37 @@ def line(text: str) -> str:
     return "".join(_visible(c) if _hidden(c) else c for c in text)
 
 
+def lines(text: str) -> str:
+    """Text of several lines (a policy's description): each line as `line`
+    shows it, the line breaks kept."""
+    return "\n".join(line(part) for part in text.split("\n"))
+
+
+_JSON_HIDDEN = re.compile("[\u0080-\U0010ffff]")
+
+
+def json_document(text: str) -> str:
+    """Serialised JSON with every hidden character inside its strings written
+    as a `\\uXXXX` escape: the values are unchanged for any JSON reader, but
+    the file shows no raw bidi override, zero-width or C1 character to
+    whoever reads it (json.dumps escapes only C0). JSON structure is ASCII,
+    so this touches nothing but string contents."""
+    if text.isascii():
+        return text
+    return _JSON_HIDDEN.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if not _hidden(char):
+        return char
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 # Inline Markdown that could make a link, an image, emphasis, code, a table
 # cell boundary or a heading's closing sequence; backslash escapes work for
 # each of them in CommonMark and GitHub Flavored Markdown (`\|` even inside
@@ -60,10 +91,50 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]|#~])")
 def markdown(text: str) -> str:
     """Text for a Markdown table cell, heading or list item: one line, with
     Markdown punctuation backslash-escaped and `<` and `>` as entities, so
-    input can add neither structure nor HTML (`<img>`, `<details>`, `<!--`).
-    `&` stays: an entity in Markdown can only ever stand for text."""
-    escaped = line(text).replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN.sub(r"\\\1", escaped)
+    input can add neither structure nor HTML (`<img>`, `<details>`, `<!--`),
+    and `@` as `&#64;`, so a name cannot @mention (notify) anyone in a PR
+    comment. `&` stays: an entity in Markdown can only ever stand for text."""
+    escaped = _MARKDOWN.sub(r"\\\1", line(text).replace("<", "&lt;").replace(">", "&gt;"))
+    return escaped.replace("@", "&#64;")
+
+
+def markdown_block(text: str) -> str:
+    """Several lines of text as Markdown paragraphs: each line escaped as
+    `markdown` does (so it cannot start a heading, list, quote or HTML
+    block), the line breaks kept."""
+    return "\n".join(_block_line(markdown(part)) for part in text.split("\n"))
+
+
+def _block_line(escaped: str) -> str:
+    # At the start of a line, `-`, `+`, `=`, `>` and `1.` start structure.
+    indent = len(escaped) - len(escaped.lstrip(" "))
+    stripped = escaped[indent:]
+    if stripped[:1] in ("-", "+", "="):
+        return escaped[:indent] + "\\" + stripped
+    number = re.match(r"\d+(?=[.)])", stripped)
+    if number:
+        return escaped[: indent + number.end()] + "\\" + escaped[indent + number.end() :]
+    return escaped
+
+
+def code_span(text: str) -> str:
+    """Text as inline code (`like this`), safe in a table cell: one line,
+    delimited by more backticks than it holds, `|` escaped (GFM reads `\\|`
+    inside a code span in a table as `|`). Nothing in a code span is
+    Markdown, HTML or a mention."""
+    shown = line(text).replace("|", "\\|")
+    runs = [len(run) for run in re.findall("`+", shown)]
+    ticks = "`" * (max(runs, default=0) + 1)
+    pad = " " if shown[:1] == "`" or shown[-1:] == "`" else ""
+    return f"{ticks}{pad}{shown}{pad}{ticks}"
+
+
+def code_fence(text: str, info: str = "") -> list[str]:
+    """`text` as a fenced code block whose fence is longer than any run of
+    backticks in it, so the text cannot close the block early."""
+    runs = [len(run) for run in re.findall("`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return [fence + info, *(line(part) for part in text.split("\n")), fence]
 
 
 # Mermaid labels take `#name;` / `#code;` entity codes: a quote would end the

@@ -32,7 +32,7 @@ from stackpolicy.report import Report
 from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS, builtin_policies
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
-from stackpolicy.settings import Settings
+from stackpolicy.settings import POLICY_MEMORY_BYTES, Settings
 from stackpolicy.sources import policy_sources
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.tuning import check_patterns, tune
@@ -72,7 +72,9 @@ def check(settings: Settings) -> Report:
     clock.lap("compile")
     if loaded.errors or not loaded.stack.files:  # broken, or no manifest among the changes
         return _report(loaded, (), (), prepared.errors, prepared.policies, clock)
-    result = evaluate(loaded.stack, prepared.stack_rules, backend, settings.policy_timeout)
+    result = evaluate(
+        loaded.stack, prepared.stack_rules, backend, settings.policy_timeout, POLICY_MEMORY_BYTES
+    )
     clock.lap("evaluate")
     outcome = apply_waivers(result.findings, prepared.waivers, settings.today)
     context = WaiverContext(
@@ -107,7 +109,9 @@ def validate(settings: Settings) -> Report:
     findings: tuple[Finding, ...] = ()
     if not loaded.errors:
         backend = cel.backend(settings.engine)
-        findings = evaluate(loaded.stack, rules, backend, settings.policy_timeout).findings
+        findings = evaluate(
+            loaded.stack, rules, backend, settings.policy_timeout, POLICY_MEMORY_BYTES
+        ).findings
     if settings.changed:
         findings = select_changed(findings, settings.paths, {})
     policies = tuple(r.policy for r in rules)

@@ -12,7 +12,7 @@ from typing import Any
 from stackpolicy.cel import AnyBackend, CelCompileError, PolicySource
 from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.location import Location
-from stackpolicy.policy import Expression, Policy
+from stackpolicy.policy import Expression, ParamType, Policy
 from stackpolicy.resources import display_path
 from stackpolicy.rules import builtin_policies
 from stackpolicy.rules.cel import CompiledPolicy
@@ -51,6 +51,8 @@ def policy_files(paths: Sequence[Path], *, tests: bool = False) -> list[Path]:
             )
         elif path.is_file():
             candidates = [path]
+        elif path.exists():  # a FIFO would block the read, a device never end it
+            raise UsageError(f"not a regular file: {path}", Location(str(path)))
         else:
             raise UsageError(f"no such policy file or directory: {path}", Location(str(path)))
         found.extend(p for p in candidates if p.is_file() and is_test_file(p) == tests)
@@ -149,6 +151,7 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
         (var["name"], expr("variables", i, "expression"))
         for i, var in enumerate(raw.get("variables") or [])
     )
+    params, types = _params(doc, key, raw)
     return Policy(
         id=raw["id"],
         title=raw["title"],
@@ -164,13 +167,41 @@ def _policy(doc: Document, key: PathKey, raw: dict[str, Any], lines: list[str]) 
         example=raw.get("example"),
         kinds=tuple(raw.get("kinds") or ()),
         field=raw.get("field"),
-        params=MappingProxyType(dict(raw.get("params") or {})),
+        params=MappingProxyType(params),
+        param_types=MappingProxyType(types),
         variables=variables,
         match=optional("match"),
         assertion=expr("assert"),
         locate=optional("locate"),
         message=optional("message"),
     )
+
+
+def _params(
+    doc: Document, key: PathKey, raw: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, ParamType]]:
+    """Each param's default and type: declared (`{type, items, default}`), or
+    implied by a bare default. A default that breaks its type is an error there."""
+    params: dict[str, Any] = {}
+    types: dict[str, ParamType] = {}
+    for name, value in (raw.get("params") or {}).items():
+        if not is_declaration(value):
+            params[name] = value
+            continue
+        declared = ParamType(value["type"], value.get("items"))
+        problem = declared.problem(value["default"])
+        if problem:
+            where = doc.locate((*key, "params", name, "default"))
+            message = f"{raw['id']} param {name!r} must be {declared.describe()}, {problem}"
+            raise PolicyError(message, where)
+        params[name] = declared.coerce(value["default"])
+        types[name] = declared
+    return params, types
+
+
+def is_declaration(value: Any) -> bool:
+    """A param written as `{type: ..., default: ...}` (the schema checks the rest)."""
+    return isinstance(value, dict) and "type" in value
 
 
 def compile_policy(policy: Policy, backend: AnyBackend) -> CompiledPolicy:
@@ -196,40 +227,19 @@ def with_params(
     policy: Policy, overrides: Mapping[str, Any], locate: Callable[[str], Location]
 ) -> Policy:
     """`policy` with some params replaced. A param the policy does not
-    declare, or a value of another type than its default, is an error at
-    `locate(name)`."""
+    declare, or a value of another type than the param's, is an error at
+    `locate(name)` (the config's line, whichever engine runs)."""
     params = dict(policy.params)
     for name, value in overrides.items():
         if name not in params:
             known = ", ".join(sorted(params)) or "none"
             raise PolicyError(f"{policy.id} has no param {name!r} (params: {known})", locate(name))
-        expected = _json_type(params[name])
-        if not _same_type(params[name], value):
+        declared = policy.param_type(name)
+        problem = declared.problem(value)
+        if problem:
             raise PolicyError(
-                f"{policy.id} param {name!r} must be {expected}, got {_json_type(value)}",
+                f"{policy.id} param {name!r} must be {declared.describe()}, {problem}",
                 locate(name),
             )
-        params[name] = value
+        params[name] = declared.coerce(value)
     return dataclasses.replace(policy, params=MappingProxyType(params))
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "null"
-
-
-def _same_type(default: Any, value: Any) -> bool:
-    if _json_type(default) != _json_type(value):
-        return default is None
-    if isinstance(default, list) and default:
-        return all(_json_type(item) == _json_type(default[0]) for item in value)
-    return True

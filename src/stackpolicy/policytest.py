@@ -34,7 +34,7 @@ from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.rules import STACK_RULES
 from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors
-from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
+from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.tuning import tune
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
@@ -228,7 +228,9 @@ def run_case(
         builtins = list(tune(builtins, (), tunings))
     except StackpolicyError as exc:
         return CaseResult(file, case, errors=(exc,))
-    evaluation = evaluate(loaded.stack, [*builtins, *selected], backend, DEFAULT_POLICY_TIMEOUT)
+    evaluation = evaluate(
+        loaded.stack, [*builtins, *selected], backend, DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES
+    )
     if evaluation.errors:
         return CaseResult(file, case, errors=evaluation.errors)
     actual = [f for f in evaluation.findings if f.policy_id in file.policies]

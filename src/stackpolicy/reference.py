@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from stackpolicy import escape
 from stackpolicy.library import Entry, Library
 from stackpolicy.policy import Expression, Policy
 from stackpolicy.vocabulary import LAYERS
@@ -43,29 +44,39 @@ def markdown(library: Library) -> str:
 
 
 def _policy_section(entry: Entry) -> list[str]:
+    # Policy text is input (a local policy file can be in the library): every
+    # piece of it is escaped, so it adds no heading, table row, HTML or
+    # @mention to the reference, and cannot close a code block early.
     policy = entry.policy
     lines = [
         f"### {policy.id}",
         "",
-        f"**{policy.title}**",
+        f"**{escape.markdown(policy.title)}**",
         "",
-        f"Severity: `{policy.severity}` · Scope: {scope(policy)}"
-        + (f" · Tags: {', '.join(f'`{t}`' for t in policy.tags)}" if policy.tags else ""),
+        f"Severity: `{policy.severity}` · Scope: {escape.markdown(scope(policy))}"
+        + (
+            f" · Tags: {', '.join(escape.code_span(t) for t in policy.tags)}" if policy.tags else ""
+        ),
         "",
-        policy.description.strip(),
+        escape.markdown_block(policy.description.strip()),
     ]
     if policy.remediation:
-        lines += ["", f"**Remediation:** {policy.remediation.strip()}"]
+        lines += ["", f"**Remediation:** {escape.markdown_block(policy.remediation.strip())}"]
     if policy.params:
-        lines += ["", "| Param | Default |", "|---|---|"]
-        lines += [f"| `{name}` | `{value_text(value)}` |" for name, value in policy.params.items()]
+        lines += ["", "| Param | Type | Default |", "|---|---|---|"]
+        lines += [
+            f"| {escape.code_span(name)} | {policy.param_type(name).describe()} "
+            f"| {escape.code_span(value_text(value))} |"
+            for name, value in policy.params.items()
+        ]
     rule = rule_yaml(policy)
     if rule:
-        lines += ["", "```yaml", *rule, "```"]
+        lines += ["", *escape.code_fence("\n".join(rule), "yaml")]
     if policy.example:
-        lines += ["", "Example:", "", "```yaml", policy.example.rstrip(), "```"]
+        lines += ["", "Example:", "", *escape.code_fence(policy.example.rstrip(), "yaml")]
     if entry.cases:
-        lines += ["", f"Tested by {len(entry.cases)} cases in `{entry.test_file}`."]
+        tests = escape.code_span(entry.test_file or "")
+        lines += ["", f"Tested by {len(entry.cases)} cases in {tests}."]
     return lines
 
 

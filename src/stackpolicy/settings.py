@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from stackpolicy.config import Config, find_config, load_config
+from stackpolicy.errors import UsageError
 from stackpolicy.findings import Severity
 from stackpolicy.location import Location
 
@@ -16,7 +17,14 @@ DEFAULT_FAIL_ON: Severity = "error"
 DEFAULT_SARIF_CATEGORY = "stackpolicy/"
 DEFAULT_POLICY_TIMEOUT = 60.0
 """Seconds one policy may spend on a stack before it is stopped as an error."""
+MAX_POLICY_TIMEOUT = 86400.0
+"""The longest time budget a run may ask for (a day; the config schema says the same)."""
+POLICY_MEMORY_BYTES = 1024**3
+"""Address space one policy's evaluation may add to the bound stack (the
+evaluation worker's RLIMIT_AS, stackpolicy.worker)."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
+DEFAULT_MAX_FILE_MB = 64.0
+"""The largest file stackpolicy reads, in MiB (`--max-file-mb`)."""
 DEFAULT_DEPARTMENT_LABEL = "department"
 """The label that names the department a component belongs to (audit duplication)."""
 DEFAULT_PROFILES = ("full",)
@@ -86,7 +94,9 @@ def resolve(request: Request, config: Config) -> Settings:
         baseline=request.baseline or config.baseline,
         changed=request.changed,
         today=request.today or date.today(),
-        policy_timeout=request.policy_timeout or config.policy_timeout or DEFAULT_POLICY_TIMEOUT,
+        policy_timeout=_timeout(request.policy_timeout)
+        or config.policy_timeout
+        or DEFAULT_POLICY_TIMEOUT,
         fail_on=request.fail_on or config.fail_on or DEFAULT_FAIL_ON,
         format=request.format or config.format or DEFAULT_FORMAT,
         sarif_category=request.sarif_category or config.sarif_category or DEFAULT_SARIF_CATEGORY,
@@ -99,6 +109,18 @@ def resolve(request: Request, config: Config) -> Settings:
         profiles=request.profiles or config.profiles or DEFAULT_PROFILES,
         profiles_at=_profiles_at(request, config),
     )
+
+
+def _timeout(seconds: float | None) -> float | None:
+    """`--policy-timeout` as given, if it is a budget: NaN, infinity and values
+    past a day would turn the budget off (click's range lets NaN through)."""
+    if seconds is not None and not 0 < seconds <= MAX_POLICY_TIMEOUT:
+        raise UsageError(
+            f"--policy-timeout must be a number of seconds above 0 and at most "
+            f"{MAX_POLICY_TIMEOUT:g}, not {seconds}",
+            Location.nowhere("command line"),
+        )
+    return seconds
 
 
 def _profiles_at(request: Request, config: Config) -> Location:

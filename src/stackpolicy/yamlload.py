@@ -135,10 +135,20 @@ def span(node: Node) -> Span:
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
+_max_file_bytes = 64 * 1024 * 1024
+
+
+def limit_file_size(max_bytes: int) -> None:
+    """Set the largest file `read_text` reads. The command line sets it once
+    (`--max-file-mb`, $STACKPOLICY_MAX_FILE_MB; the default is in settings.py);
+    nothing below reads the environment."""
+    global _max_file_bytes
+    _max_file_bytes = max_bytes
+
+
 def max_file_bytes() -> int:
-    """The largest YAML file read: 64 MiB (a 50,000-component stack is ~7 MB),
-    or $STACKPOLICY_MAX_FILE_MB."""
-    return int(float(os.environ.get("STACKPOLICY_MAX_FILE_MB", "64")) * 1024 * 1024)
+    """The largest file read (a 50,000-component stack is ~7 MB)."""
+    return _max_file_bytes
 
 
 # A FIFO would block open() until a writer appears; O_NONBLOCK lets open
@@ -174,7 +184,7 @@ def read_text(path: Path, display: str, error: type[StackpolicyError] = YamlErro
     if size > limit or len(raw) > limit:
         raise error(
             f"file is {max(size, len(raw)) / 2**20:.0f} MiB, more than the {limit / 2**20:.0f} "
-            "MiB stackpolicy reads (set STACKPOLICY_MAX_FILE_MB to raise the limit)",
+            "MiB stackpolicy reads (--max-file-mb or STACKPOLICY_MAX_FILE_MB raise the limit)",
             where,
         )
     try:

@@ -134,7 +134,7 @@ rules:
         ),
         (
             "  ORG-INF-001:\n    params: {monitor_kinds: monitor}\n",
-            ".stackpolicy.yaml:7:14: ORG-INF-001 param 'monitor_kinds' must be a list, "
+            ".stackpolicy.yaml:7:14: ORG-INF-001 param 'monitor_kinds' must be a list of strings, "
             "got a string",
         ),
         (

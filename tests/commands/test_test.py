@@ -125,7 +125,8 @@ def test_params_in_cases_are_validated(write: Write) -> None:
     code, out, _ = run("lib")
     assert code == 2
     assert (
-        "        lib/owners_test.yaml:6:15: T-001 param 'min' must be a number, got a string" in out
+        "        lib/owners_test.yaml:6:15: T-001 param 'min' must be an integer, "
+        "got a string" in out
     )
 
 

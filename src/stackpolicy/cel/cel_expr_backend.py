@@ -50,6 +50,7 @@ from stackpolicy.cel import (
     missing_key,
     names_for,
     plain,
+    regex,
 )
 
 _DYN = cel.Type.DYN
@@ -124,9 +125,20 @@ class CelExprBackend:
                 )
             ],
         )
+        patterns = cel.FunctionDecl(
+            "sp_regex",
+            [
+                cel.Overload(
+                    "sp_regex_string",
+                    return_type=cel.Type.STRING,
+                    parameters=[cel.Type.STRING],
+                    impl=_pattern,
+                )
+            ],
+        )
         self._env = cel.NewEnv(
             variables={"stack": _DYN, "sp_params": _DYN},
-            functions=[subject, keys, strings],
+            functions=[subject, keys, strings, patterns],
             extensions=extensions,
         )
 
@@ -177,6 +189,10 @@ class CelExprBackend:
             # and an enclosing range starts before the ones inside it.
             edits.append((start, 1, -end, 0, _RANGE_OPEN))
             edits.append((end, 0, 0, 0, _RANGE_CLOSE))
+        for start, end in dialect.pattern_ranges(checked.tree):
+            # The pattern is checked against the regex subset when it runs.
+            edits.append((start, 1, -end, 0, "sp_regex("))
+            edits.append((end, 0, 0, 0, ")"))
         for start in dialect.global_calls(checked.tree, "string"):
             # cel-cpp writes doubles its own way (-nan); the seam writes them.
             edits.append((start, 2, 0, len("string"), "sp_string"))
@@ -251,6 +267,13 @@ class CelExprBinding:
             if "Iteration budget exceeded" in str(exc):
                 raise CelEvalError(part, BUDGET_MESSAGE) from None
             raise CelEvalError(part, _message(str(exc))) from None
+
+
+def _pattern(pattern: str) -> str:
+    """`pattern`, once it is known to mean the same to RE2 as to Python (an
+    exception here is a CEL error worded by regex.message)."""
+    regex.checked(pattern)
+    return pattern
 
 
 def _compile_error(part: str, text: str, errors: Sequence[re.Match[str]]) -> CelCompileError:

@@ -180,7 +180,10 @@ class CelPythonBackend:
         memo: dict[int, tuple[Any, Any]] = {}
         cel_stack = _to_cel(stack, memo)
         cel_components = [_to_cel(c, memo) for c in components]
-        cel_params = {key: _to_cel(dict(value), memo) for key, value in params.items()}
+        # The memo is keyed by id(): every dict converted must stay alive until
+        # the end, or a later temporary reuses its id and gets its conversion.
+        plain_params = {key: dict(value) for key, value in params.items()}
+        cel_params = {key: _to_cel(value, memo) for key, value in plain_params.items()}
         return CelPythonBinding(cel_stack, cel_components, cel_params)
 
 
@@ -228,6 +231,8 @@ def _run(runner: _Runner, activation: dict[str, Any], part: str) -> Any:
         raise SeamEvalError(part, BUDGET_MESSAGE) from None
     except RecursionError:
         raise SeamEvalError(part, "expression nested too deeply") from None
+    except MemoryError:  # the worker's memory budget (stackpolicy.worker) reports it
+        raise
     except Exception as exc:  # cel-python raises plain Python errors on some inputs
         raise SeamEvalError(part, f"{type(exc).__name__}: {exc}") from None
     if isinstance(result, CELEvalError):  # errors can also come back as values

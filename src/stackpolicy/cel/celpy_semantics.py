@@ -18,7 +18,7 @@ from typing import Any
 from celpy import celtypes
 from celpy.evaluation import CELEvalError
 
-from stackpolicy.cel import Errors, format_double, missing_key
+from stackpolicy.cel import Errors, format_double, missing_key, regex
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
@@ -361,6 +361,15 @@ def _join(items: Any, separator: Any = "") -> Any:
     return celtypes.StringType(str(separator).join(str(i) for i in items))
 
 
+def _matches(text: str, pattern: str) -> Any:
+    """RE2's meaning, on Python's `re` (stackpolicy.cel.regex)."""
+    try:
+        compiled = regex.checked(pattern)
+    except regex.RegexError as exc:
+        return error(str(exc))
+    return celtypes.BoolType(compiled.search(text) is not None)
+
+
 def _split(text: str, separator: str) -> Any:
     # An empty separator splits into characters, as cel-cpp and cel-go do.
     parts = list(text) if separator == "" else text.split(separator)
@@ -419,6 +428,7 @@ FUNCTIONS: dict[str, Function] = {
     "startsWith": _strings("startsWith", lambda s, t: celtypes.BoolType(s.startswith(t)), 2),
     "endsWith": _strings("endsWith", lambda s, t: celtypes.BoolType(s.endswith(t)), 2),
     "join": _join,
+    "matches": _strings("matches", _matches, 2),
     "split": _strings("split", _split, 2),
     "lowerAscii": _strings("lowerAscii", lambda s: _string(s.translate(_LOWER)), 1),
     "upperAscii": _strings("upperAscii", lambda s: _string(s.translate(_UPPER)), 1),

@@ -22,7 +22,7 @@ from celpy.celparser import CELParseError, CELParser
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
-from stackpolicy.cel import CelCompileError, undeclared
+from stackpolicy.cel import CelCompileError, regex, undeclared
 
 MAX_DEPTH = 32
 """Deepest nesting of a part, counting what the seam wraps around it
@@ -99,8 +99,11 @@ def check(part: str, text: str, names: Collection[str], wrapped: int = 0) -> Che
     """Parse `text` and check it against the dialect. `names` are the variables
     the part sees; `wrapped` is the nesting the backend adds around it."""
     tree = parse(part, text)
-    _Checker(part, text, names).expression(tree, frozenset())
-    levels = depth(tree) + wrapped
+    try:
+        _Checker(part, text, names).expression(tree, frozenset())
+        levels = depth(tree) + wrapped
+    except RecursionError:  # a tree the parser could build but is far too deep
+        raise CelCompileError(part, too_deep(), 1, 1) from None
     if levels > MAX_DEPTH:
         raise CelCompileError(part, too_deep(), 1, 1)
     return Checked(text, tree)
@@ -143,6 +146,10 @@ def depth(tree: Tree | Token) -> int:
     if kind == "member_dot_arg" and _macro(tree) is not None:
         receiver, _, args = tree.children
         return max(depth(receiver) + 1, depth(args) + 2) + 1
+    if kind == "member_dot_arg" and _method(tree) == "matches" and len(tree.children) > 2:
+        # The seam checks the pattern at run time: one call around it.
+        receiver, _, args = tree.children
+        return max(depth(receiver), depth(args) + 1) + 1
     if kind in {
         "member_dot",
         "member_dot_arg",
@@ -159,6 +166,11 @@ def depth(tree: Tree | Token) -> int:
     }:
         return below + 1
     return below
+
+
+def _method(tree: Tree) -> str | None:
+    method = tree.children[1]
+    return str(method) if isinstance(method, Token) else None
 
 
 def _macro(tree: Tree) -> str | None:
@@ -180,6 +192,18 @@ def macro_ranges(tree: Tree) -> Iterator[tuple[int, int]]:
             end = getattr(receiver.meta, "end_pos", None)
             # cel-python's parser leaves no position on a lone bool or null
             # literal; such a range is never a map, so it needs no key order.
+            if start is not None and end is not None:
+                yield start, end
+
+
+def pattern_ranges(tree: Tree) -> Iterator[tuple[int, int]]:
+    """Start and end offsets of the pattern of every `x.matches(pattern)`, so
+    a backend can check a pattern computed at run time (regex.checked)."""
+    for sub in tree.iter_subtrees():
+        if sub.data == "member_dot_arg" and _method(sub) == "matches" and len(sub.children) > 2:
+            args = sub.children[2]
+            start = getattr(getattr(args, "meta", None), "start_pos", None)
+            end = getattr(getattr(args, "meta", None), "end_pos", None)
             if start is not None and end is not None:
                 yield start, end
 
@@ -283,6 +307,19 @@ class _Checker:
         self.arity(name_token, name, RECEIVER_FUNCTIONS, GLOBAL_FUNCTIONS, len(args), "x.f()")
         for arg in args:
             self.expression(arg, bound)
+        if name == "matches":
+            self.pattern(args[0])
+
+    def pattern(self, arg: Tree | Token) -> None:
+        """A constant pattern must lie in the regex subset both engines share."""
+        node = _unwrap(arg) if isinstance(arg, Tree) else None
+        if node is None or node.data != "literal":
+            return
+        token = node.children[0]
+        if isinstance(token, Token) and token.type in ("STRING_LIT", "MLSTRING_LIT"):
+            problem = regex.problem(string_literal(str(token)))
+            if problem:
+                raise self.fail(token, problem)
 
     def arity(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from stackpolicy.discovery.scan import Discovery
+from stackpolicy.escape import json_document
 from stackpolicy.output.discover_common import summary
 
 
@@ -23,4 +24,5 @@ def render(discovery: Discovery) -> str:
             for w in discovery.warnings
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # Hidden characters from the scanned files as \u escapes, as in `check`.
+    return json_document(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
+from stackpolicy.escape import json_document
 from stackpolicy.findings import Finding
 from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.report import Report, sorted_errors
@@ -37,7 +38,8 @@ def render(report: Report, options: FormatOptions) -> Rendered:
         ],
         "problems": [_problem(e) for e in sorted_errors(report.errors)],
     }
-    return Rendered(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    # Hidden characters (bidi overrides, zero-width, C1) as \\u escapes.
+    return Rendered(json_document(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

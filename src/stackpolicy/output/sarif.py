@@ -14,13 +14,14 @@ import json
 import re
 from collections import Counter
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import attr
 import sarif_om as om
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
-from stackpolicy.escape import line
+from stackpolicy.escape import code_fence, json_document, line, lines, markdown, markdown_block
 from stackpolicy.findings import SEVERITY_RANK, Finding, Identity, identity
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
@@ -95,7 +96,8 @@ def render(report: Report, options: FormatOptions) -> Rendered:
         results=_results(findings, index, options),
     )
     log = node(om.SarifLog, schema_uri=SCHEMA_URI, version="2.1.0", runs=[run])
-    return Rendered(json.dumps(to_json(log), indent=2, ensure_ascii=False) + "\n", notices)
+    text = json.dumps(to_json(log), indent=2, ensure_ascii=False)
+    return Rendered(json_document(text) + "\n", notices)
 
 
 def _within_limit(findings: tuple[Finding, ...]) -> tuple[list[Finding], int]:
@@ -125,8 +127,9 @@ def _rule(policy: Policy) -> om.ReportingDescriptor:
         om.ReportingDescriptor,
         id=policy.id,
         name=_pascal(policy.title),
-        short_description=node(om.MultiformatMessageString, text=policy.title),
-        full_description=node(om.MultiformatMessageString, text=policy.description.strip()),
+        # Policy text is input too (a local policy file): GitHub shows it as is.
+        short_description=node(om.MultiformatMessageString, text=line(policy.title)),
+        full_description=node(om.MultiformatMessageString, text=lines(policy.description.strip())),
         help=node(
             om.MultiformatMessageString, text=_help_text(policy), markdown=_help_markdown(policy)
         ),
@@ -148,18 +151,23 @@ def _help_text(policy: Policy) -> str:
         parts.append(f"Remediation: {policy.remediation.strip()}")
     if policy.example:
         parts.append(f"Example:\n{policy.example.rstrip()}")
-    return "\n\n".join(parts)
+    return lines("\n\n".join(parts))
 
 
 def _help_markdown(policy: Policy) -> str:
-    parts = [f"**{policy.title}**", policy.description.strip()]
+    parts = [f"**{markdown(policy.title)}**", markdown_block(policy.description.strip())]
     if policy.remediation:
-        parts.append(f"**Remediation:** {policy.remediation.strip()}")
+        parts.append(f"**Remediation:** {markdown_block(policy.remediation.strip())}")
     if policy.example:
-        parts.append(f"**Example:**\n\n```yaml\n{policy.example.rstrip()}\n```")
+        fence = "\n".join(code_fence(policy.example.rstrip(), "yaml"))
+        parts.append(f"**Example:**\n\n{fence}")
     if policy.help_uri:
-        parts.append(f"[Documentation]({policy.help_uri})")
+        # Percent-encoded: a space, bracket or control character cannot end the link.
+        parts.append(f"[Documentation]({quote(policy.help_uri, safe=_URI_SAFE)})")
     return "\n\n".join(parts)
+
+
+_URI_SAFE = ":/?#[]@!$&'*+,;=%-._~"
 
 
 def _pascal(title: str) -> str:
