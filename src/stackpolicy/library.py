@@ -6,14 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from stackpolicy import cel
+from stackpolicy.config import RuleTuning
 from stackpolicy.errors import StackpolicyError, UsageError
+from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy
 from stackpolicy.policyfile import load_policies
-from stackpolicy.policytest import Case, load_case_files
-from stackpolicy.rules import builtin_policies
+from stackpolicy.policytest import Case, load_case_files, unique_paths
+from stackpolicy.rules import STACK_RULES, WAIVERS
+from stackpolicy.rules.base import Rule
+from stackpolicy.suggest import did_you_mean
+from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.vocabulary import LAYERS
 
 
@@ -39,17 +45,20 @@ class Library:
         for entry in self.entries:
             if entry.policy.id.lower() == policy_id.lower():
                 return entry
-        known = ", ".join(e.policy.id for e in self.entries)
-        raise UsageError(
-            f"no policy {policy_id!r} (known: {known})", Location.nowhere("command line")
-        )
+        ids = [e.policy.id for e in self.entries]
+        hint = did_you_mean(policy_id, ids) or f" (known: {', '.join(ids)})"
+        raise UsageError(f"no policy {policy_id!r}{hint}", Location.nowhere("command line"))
 
 
-def load_library(paths: Sequence[Path]) -> Library:
-    """The policies under `paths`, sorted by layer and id, with their cases."""
-    loaded = load_policies(paths, cel.backend())
+def load_library(paths: Sequence[Path], tunings: Sequence[RuleTuning] = ()) -> Library:
+    """The policies under `paths`, as the configuration's `rules:` tune them
+    (the same library `check` runs: disabled rules left out, severities and
+    params as configured), sorted by layer and id, with their cases."""
+    loaded = load_policies(unique_paths(paths), cel.backend())
     files, errors = load_case_files(paths, loaded)
-    policies = [*builtin_policies(), *(c.policy for c in loaded.policies)]
+    rules: list[Rule[Any]] = [*STACK_RULES, *WAIVERS, *loaded.policies]
+    check_patterns(tunings, [r.policy.id for r in rules])
+    policies = [r.policy for r in tune(rules, tunings)]
     order = {layer: i for i, layer in enumerate(LAYERS)}
     policies.sort(key=lambda p: (order[p.layer], p.id))
     entries = []
@@ -57,4 +66,5 @@ def load_library(paths: Sequence[Path]) -> Library:
         covering = [f for f in files if policy.id in f.policies]
         cases = tuple(case for f in covering for case in f.cases)
         entries.append(Entry(policy, cases, covering[0].path if covering else None))
-    return Library(tuple(entries), (*loaded.errors, *errors))
+    kinds = misspelt_kinds(c.policy for c in loaded.policies)
+    return Library(tuple(entries), (*loaded.errors, *errors, *kinds))

@@ -24,6 +24,7 @@ from stackpolicy.location import Location
 from stackpolicy.policyfile import (
     TEST_SUFFIX,
     LoadedPolicies,
+    is_test_file,
     load_policies,
     policy_files,
     with_params,
@@ -104,14 +105,58 @@ class SuiteReport:
     results: tuple[CaseResult, ...]
     errors: tuple[StackpolicyError, ...]
     coverage: Coverage
+    policies: tuple[str, ...] = ()
+    """The ids of the policies under test."""
 
 
-def run_suite(paths: Sequence[Path], backend: AnyBackend) -> SuiteReport:
-    """Load the policies under `paths` and their tests, and run every case."""
-    library = load_policies(paths, backend)
-    files, errors = load_case_files(paths, library)
-    results = run_tests(files, library, backend)
-    return SuiteReport(results, (*library.errors, *errors), coverage(files, library))
+def run_suite(
+    paths: Sequence[Path], backend: AnyBackend, library: Sequence[Path] = ()
+) -> SuiteReport:
+    """Run the tests of the policies under `paths`: a policy file brings its
+    `x_test.yaml`, a test file its `x.yaml`. `library` is the rest of the
+    library (the configured sources), whose policies a test may name."""
+    policies, tests = paired(paths)
+    loaded = load_policies(unique_paths([*policies, *library]), backend)
+    files, errors = load_case_files(tests, loaded)
+    results = run_tests(files, loaded, backend)
+    shown = {display_path(p) for p in policies}
+    under_test = [c.policy.id for c in loaded.policies if c.policy.location.path in shown]
+    return SuiteReport(
+        results, (*loaded.errors, *errors), coverage(files, under_test), tuple(under_test)
+    )
+
+
+def paired(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The policy files and the test files under `paths`, each file with its
+    sibling: `stackpolicy test x.yaml` and `stackpolicy test x_test.yaml` both
+    run x's cases."""
+    policies = policy_files(paths)
+    tests = policy_files(paths, tests=True)
+    siblings = [_sibling(p) for p in [*policies, *tests]]
+    existing = [p for p in siblings if p is not None and p.is_file()]
+    policies += [p for p in existing if not is_test_file(p)]
+    tests += [p for p in existing if is_test_file(p)]
+    return unique_paths(policies), unique_paths(tests)
+
+
+def _sibling(path: Path) -> Path | None:
+    if is_test_file(path):
+        return path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix)
+    return path.with_name(path.stem + TEST_SUFFIX + path.suffix)
+
+
+def unique_paths(paths: Sequence[Path]) -> list[Path]:
+    """Each file once, directories as their policy files: a policy directory
+    that is configured and also named on the command line must not define
+    its policies twice."""
+    seen: set[Path] = set()
+    result: list[Path] = []
+    for path in paths:
+        for file in [path] if path.is_file() else policy_files([path]):
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                result.append(file)
+    return result
 
 
 def load_case_files(
@@ -252,8 +297,8 @@ def _matches(expected: Expected, finding: Finding) -> bool:
     )
 
 
-def coverage(files: Sequence[CaseFile], library: LoadedPolicies) -> Coverage:
-    """Every policy should have a case it passes on and a case it fails on."""
+def coverage(files: Sequence[CaseFile], ids: Sequence[str]) -> Coverage:
+    """Every policy under test should have a case it passes on and a case it fails on."""
     tested: dict[str, tuple[bool, bool]] = {}
     for file in files:
         for policy_id in file.policies:
@@ -262,7 +307,6 @@ def coverage(files: Sequence[CaseFile], library: LoadedPolicies) -> Coverage:
                 hits = any(e.policy == policy_id for e in case.expect)
                 passing, failing = passing or not hits, failing or hits
             tested[policy_id] = (passing, failing)
-    ids = [c.policy.id for c in library.policies]
     return Coverage(
         untested=tuple(i for i in ids if i not in tested),
         no_passing_case=tuple(i for i, (p, _) in tested.items() if not p),

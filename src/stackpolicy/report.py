@@ -39,6 +39,8 @@ class Report:
     """The stack that was checked, for commands that need more than findings (audit)."""
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (load, compile, evaluate), for --stats."""
+    skipped: tuple[StackpolicyError, ...] = ()
+    """Files looked at that are not part of the stack, with why (--verbose)."""
 
     def counts(self) -> dict[Severity, int]:
         counts = dict.fromkeys(SEVERITIES, 0)

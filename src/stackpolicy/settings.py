@@ -35,6 +35,9 @@ class Request:
     fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
+    added_policies: tuple[Path, ...] = ()
+    """`--add-policies`: loaded on top of the configured sources (or of `-p`)."""
+    verbose: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Settings:
     format: str
     sarif_category: str
     waiver_warning_days: int
+    added_policies: tuple[Path, ...] = ()
+    verbose: bool = False
 
 
 def read_config(request: Request) -> Config:
@@ -80,4 +85,6 @@ def resolve(request: Request, config: Config) -> Settings:
             if config.waiver_warning_days is None
             else config.waiver_warning_days
         ),
+        added_policies=request.added_policies,
+        verbose=request.verbose,
     )

@@ -28,8 +28,15 @@ from stackpolicy.resources import bundled_policies
 ENTRY_POINT_GROUP = "stackpolicy.policies"
 
 
-def policy_sources(config: Config, command_line: Sequence[Path]) -> list[Path]:
-    """`--policies` on the command line replaces the configured sources."""
+def policy_sources(
+    config: Config, command_line: Sequence[Path], added: Sequence[Path] = ()
+) -> list[Path]:
+    """`--policies` on the command line replaces the configured sources;
+    `--add-policies` loads more on top of them (or of `--policies`)."""
+    return [*_sources(config, command_line), *added]
+
+
+def _sources(config: Config, command_line: Sequence[Path]) -> list[Path]:
     if command_line:
         return list(command_line)
     paths = [bundled_policies()] if config.bundled else []

@@ -12,10 +12,12 @@ import click
 
 from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
+from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
 from stackpolicy.output import FormatOptions, check_format
 from stackpolicy.report import Report, sorted_errors
-from stackpolicy.settings import Request, read_config
+from stackpolicy.settings import Request, Settings, read_config
+from stackpolicy.sources import policy_sources
 
 
 def echo_errors(errors: Iterable[StackpolicyError]) -> None:
@@ -31,6 +33,19 @@ def configured(request: Request) -> tuple[Config, StackpolicyError | None]:
         return read_config(request), None
     except StackpolicyError as exc:
         return load_config(None), exc
+
+
+def library_paths(settings: Settings) -> list[Path]:
+    """The policy sources `check` would load: configured, or `-p`, plus `-P`."""
+    return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
+
+
+def echo_inputs(report: Report) -> None:
+    """`--verbose`: the files that make up the stack, and those skipped and why."""
+    for path in report.files:
+        click.echo(line(f"read {path}"), err=True)
+    for skipped in report.skipped:
+        click.echo(line(f"{skipped.location.path}: {skipped.message}"), err=True)
 
 
 def use_color() -> bool:

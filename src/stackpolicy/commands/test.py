@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import groupby
-from pathlib import Path
 
 import click
 
 from stackpolicy import cel
-from stackpolicy.commands import echo_errors
+from stackpolicy.commands import echo_errors, library_paths
 from stackpolicy.escape import line
 from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
 from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from stackpolicy.settings import Request, read_config, resolve
 
 
-def run(paths: Sequence[Path], require_cases: bool, quiet: bool, engine: str = "auto") -> int:
-    report = run_suite(paths, cel.backend(engine))
+def run(request: Request, require_cases: bool, quiet: bool) -> int:
+    """Test the policies under the request's PATHS (default: the configured
+    library) against the configured library, which their tests may name.
+    Tuning is not applied: a case is a unit test of the policy as written,
+    with the params the case sets."""
+    settings = resolve(request, read_config(request))
+    library = library_paths(settings)
+    report = run_suite(settings.paths or library, cel.backend(settings.engine), library)
     echo_errors(report.errors)
     click.echo(render(report, require_cases, quiet), nl=False)
     return exit_code(report, require_cases)

@@ -8,6 +8,7 @@ find files (files.py) -> a reader per file (manifest.py, ...) -> build_stack
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -56,27 +57,44 @@ DISCOVERY_READERS = ("terraform", "kubernetes", "compose", "backstage")
 
 
 def load_stack(
-    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] | None = None
+    paths: Sequence[Path],
+    *,
+    lenient: bool = False,
+    readers: Sequence[str] | None = None,
+    found: Sequence[Path] = (),
 ) -> LoadedStack:
     """Read every input under `paths` and merge it into one stack.
 
     `readers` name the formats to read (default: the stack manifest).
     `lenient` (pre-commit passes every changed YAML file) treats named files
     like files found in a directory: one that is not an input is skipped, and
-    finding no input at all is no error.
+    finding no input at all is no error. `found` are files read as if found
+    in a directory (what a configured glob matched): they may be other YAML.
     """
     chosen = [READERS[name] for name in (MANIFEST_READERS if readers is None else readers)]
     suffixes = tuple(dict.fromkeys(s for reader in chosen for s in reader.suffixes))
     fragments: list[Fragment] = []
     errors: list[StackpolicyError] = []
-    for file in find_files(paths, suffixes, explicit=not lenient):
+    skipped: list[StackpolicyError] = []
+    for file in _files(paths, found, suffixes, lenient):
         # A file named on its own is read whatever its name ends in.
         matching = [r for r in chosen if file.path.name.endswith(r.suffixes)]
         for reader in matching or (chosen if file.explicit else []):
             read = reader.read(file)
             fragments += read.fragments
             errors += read.errors
+            skipped += read.warnings
     if not fragments and not errors and not lenient:
-        where = Location(display_path(paths[0])) if paths else Location.nowhere("none")
+        first = [*paths, *found]
+        where = Location(display_path(first[0])) if first else Location.nowhere("none")
         errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
-    return build_stack(fragments, errors)
+    return dataclasses.replace(build_stack(fragments, errors), skipped=tuple(skipped))
+
+
+def _files(
+    paths: Sequence[Path], found: Sequence[Path], suffixes: tuple[str, ...], lenient: bool
+) -> list[InputFile]:
+    named = find_files(paths, suffixes, explicit=not lenient)
+    seen = {file.path.resolve() for file in named}
+    more = [f for f in find_files(found, suffixes, explicit=False) if f.path.resolve() not in seen]
+    return [*named, *more]
