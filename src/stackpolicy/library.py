@@ -34,6 +34,8 @@ class Entry:
 class Library:
     entries: tuple[Entry, ...]
     errors: tuple[StackpolicyError, ...]
+    disabled: tuple[str, ...] = ()
+    """Ids the configuration's `rules:` turn off: not in `entries`."""
 
     def by_layer(self) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {layer: [] for layer in LAYERS}
@@ -45,9 +47,15 @@ class Library:
         for entry in self.entries:
             if entry.policy.id.lower() == policy_id.lower():
                 return entry
+        where = Location.nowhere("command line")
+        off = next((i for i in self.disabled if i.lower() == policy_id.lower()), None)
+        if off is not None:
+            raise UsageError(
+                f"{off} is disabled by the configuration's rules: (--no-config shows it)", where
+            )
         ids = [e.policy.id for e in self.entries]
         hint = did_you_mean(policy_id, ids) or f" (known: {', '.join(ids)})"
-        raise UsageError(f"no policy {policy_id!r}{hint}", Location.nowhere("command line"))
+        raise UsageError(f"no policy {policy_id!r}{hint}", where)
 
 
 def load_library(paths: Sequence[Path], tunings: Sequence[RuleTuning] = ()) -> Library:
@@ -59,6 +67,8 @@ def load_library(paths: Sequence[Path], tunings: Sequence[RuleTuning] = ()) -> L
     rules: list[Rule[Any]] = [*STACK_RULES, *WAIVERS, *loaded.policies]
     check_patterns(tunings, [r.policy.id for r in rules])
     policies = [r.policy for r in tune(rules, tunings)]
+    kept = {p.id for p in policies}
+    disabled = tuple(r.policy.id for r in rules if r.policy.id not in kept)
     order = {layer: i for i, layer in enumerate(LAYERS)}
     policies.sort(key=lambda p: (order[p.layer], p.id))
     entries = []
@@ -67,4 +77,4 @@ def load_library(paths: Sequence[Path], tunings: Sequence[RuleTuning] = ()) -> L
         cases = tuple(case for f in covering for case in f.cases)
         entries.append(Entry(policy, cases, covering[0].path if covering else None))
     kinds = misspelt_kinds(c.policy for c in loaded.policies)
-    return Library(tuple(entries), (*loaded.errors, *errors, *kinds))
+    return Library(tuple(entries), (*loaded.errors, *errors, *kinds), disabled)

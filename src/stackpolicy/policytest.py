@@ -107,6 +107,8 @@ class SuiteReport:
     coverage: Coverage
     policies: tuple[str, ...] = ()
     """The ids of the policies under test."""
+    untested_files: tuple[str, ...] = ()
+    """Policy files under test that no case tests at all."""
 
 
 def run_suite(
@@ -121,8 +123,17 @@ def run_suite(
     results = run_tests(files, loaded, backend)
     shown = {display_path(p) for p in policies}
     under_test = [c.policy.id for c in loaded.policies if c.policy.location.path in shown]
+    covered = coverage(files, under_test)
+    by_file: dict[str, list[str]] = {}
+    for compiled in loaded.policies:
+        by_file.setdefault(compiled.policy.location.path, []).append(compiled.policy.id)
+    untested_files = tuple(
+        path
+        for path in dict.fromkeys(display_path(p) for p in policies)
+        if by_file.get(path) and all(i in covered.untested for i in by_file[path])
+    )
     return SuiteReport(
-        results, (*loaded.errors, *errors), coverage(files, under_test), tuple(under_test)
+        results, (*loaded.errors, *errors), covered, tuple(under_test), untested_files
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from stackpolicy import pipeline
-from stackpolicy.commands import configured, emit
+from stackpolicy.commands import configured, echo_inputs, emit
 from stackpolicy.output import FormatOptions
 from stackpolicy.report import Report, exit_code
 from stackpolicy.settings import Request, resolve
@@ -18,6 +18,8 @@ def run(request: Request, output: Path | None, options: FormatOptions, stats: bo
     settings = resolve(request, config)
     report = pipeline.failed_report(problem) if problem else pipeline.check(settings)
     options = options.with_category(settings.sarif_category)
+    if settings.verbose:
+        echo_inputs(report)
     emit(report, settings.format, output, options)
     if stats:
         click.echo(stats_line(report), err=True)

@@ -32,7 +32,7 @@ def exit_code(report: SuiteReport, require_cases: bool) -> int:
         return EXIT_ERROR
     if not all(r.passed for r in report.results):
         return EXIT_FINDINGS
-    if require_cases and not report.coverage.complete:
+    if require_cases and (not report.coverage.complete or not report.results):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -53,6 +53,10 @@ def render(report: SuiteReport, require_cases: bool, quiet: bool) -> str:
     lines.append(
         f"{len(results)} cases: {passed} passed, {failed} failed, {errored} could not run."
     )
+    level = "error" if require_cases else "warning"
+    lines += [f"{level}: {line(path)} has no test cases" for path in report.untested_files]
+    if not results and not report.untested_files:
+        lines.append(f"{level}: no policy tests found (x_test.yaml beside x.yaml)")
     lines.extend(_coverage_lines(report.coverage, require_cases))
     return "\n".join(lines) + "\n"
 
