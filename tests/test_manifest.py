@@ -61,8 +61,8 @@ def test_field_location_falls_back_to_the_component(write: Write) -> None:
         (
             "  - {name: a, kind: blah}\n",
             [
-                "s.yaml:5:21: components[0].kind: unknown kind 'blah': use a kind from the vocabulary "
-                "(stackpolicy schema manifest) or give the custom kind a layer"
+                "s.yaml:5:21: components[0].kind: unknown kind 'blah': use a kind from the "
+                "vocabulary (stackpolicy schema manifest) or give the custom kind a layer"
             ],
         ),
         (
