@@ -15,9 +15,10 @@ from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy
 from stackpolicy.policyfile import load_policies
-from stackpolicy.policytest import Case, load_case_files, unique_paths
+from stackpolicy.policytest import Case, load_case_files
 from stackpolicy.rules import STACK_RULES, WAIVERS
 from stackpolicy.rules.base import Rule
+from stackpolicy.sources import unique_files
 from stackpolicy.suggest import did_you_mean
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.vocabulary import LAYERS
@@ -62,7 +63,7 @@ def load_library(paths: Sequence[Path], tunings: Sequence[RuleTuning] = ()) -> L
     """The policies under `paths`, as the configuration's `rules:` tune them
     (the same library `check` runs: disabled rules left out, severities and
     params as configured), sorted by layer and id, with their cases."""
-    loaded = load_policies(unique_paths(paths), cel.backend())
+    loaded = load_policies(unique_files(paths), cel.backend())
     files, errors = load_case_files(paths, loaded)
     rules: list[Rule[Any]] = [*STACK_RULES, *WAIVERS, *loaded.policies]
     check_patterns(tunings, [r.policy.id for r in rules])

@@ -31,7 +31,7 @@ from stackpolicy.resources import display_path
 from stackpolicy.rules import STACK_RULES, WAIVERS, builtin_policies
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.settings import Settings
-from stackpolicy.sources import policy_sources
+from stackpolicy.sources import policy_sources, unique_files
 from stackpolicy.stack import LoadedStack
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.waivers import Waiver, apply_waivers, load_waivers
@@ -139,7 +139,7 @@ def stack_paths(settings: Settings) -> list[Path]:
 def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -> _Prepared:
     config = settings.config
     sources = policy_sources(config, settings.policy_paths, settings.added_policies)
-    library = load_policies(sources, backend)
+    library = load_policies(unique_files(sources), backend)
     waivers = tuple(load_waivers(config))
     stack_rules = (*STACK_RULES, *library.policies)
     waiver_rules = WAIVERS if waivers else ()

@@ -34,6 +34,7 @@ from stackpolicy.rules import STACK_RULES
 from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors
 from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
+from stackpolicy.sources import unique_files
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
 
@@ -118,7 +119,7 @@ def run_suite(
     `x_test.yaml`, a test file its `x.yaml`. `library` is the rest of the
     library (the configured sources), whose policies a test may name."""
     policies, tests = paired(paths)
-    loaded = load_policies(unique_paths([*policies, *library]), backend)
+    loaded = load_policies(unique_files([*policies, *library]), backend)
     files, errors = load_case_files(tests, loaded)
     results = run_tests(files, loaded, backend)
     shown = {display_path(p) for p in policies}
@@ -147,27 +148,13 @@ def paired(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     existing = [p for p in siblings if p is not None and p.is_file()]
     policies += [p for p in existing if not is_test_file(p)]
     tests += [p for p in existing if is_test_file(p)]
-    return unique_paths(policies), unique_paths(tests)
+    return unique_files(policies), unique_files(tests)
 
 
 def _sibling(path: Path) -> Path | None:
     if is_test_file(path):
         return path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix)
     return path.with_name(path.stem + TEST_SUFFIX + path.suffix)
-
-
-def unique_paths(paths: Sequence[Path]) -> list[Path]:
-    """Each file once, directories as their policy files: a policy directory
-    that is configured and also named on the command line must not define
-    its policies twice."""
-    seen: set[Path] = set()
-    result: list[Path] = []
-    for path in paths:
-        for file in [path] if path.is_file() else policy_files([path]):
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
-                result.append(file)
-    return result
 
 
 def load_case_files(

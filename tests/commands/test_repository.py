@@ -399,3 +399,11 @@ def test_explain_suggests_the_nearest_policy_id() -> None:
     result = run("explain", "SP-INF-01", "--no-config")
     assert result.exit_code == 2
     assert "no policy 'SP-INF-01' (did you mean 'SP-INF-001'?)" in result.stderr
+
+
+@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize("added", ["policies", "policies/bank.yaml"])
+def test_adding_a_configured_source_again_defines_nothing_twice(added: str) -> None:
+    result = run("check", "-P", added, "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert "duplicate policy id" not in result.output
