@@ -63,6 +63,7 @@ def test_ecma_262_agrees(pattern: str) -> None:
         "^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}": "svc/a.b",
         "^[a-z][a-z0-9-]{0,62}": "gpu-pool",
         "^[a-z][a-z0-9_-]*": "pinecone_index",
+        "^[a-z][a-z0-9-]*$": "tabular-ml",
         "^[a-z0-9][a-z0-9._/-]*": "qdrant/qdrant",
         "^(terraform|kubernetes|compose|backstage):": "terraform:pinecone_index.search",
     }

@@ -106,6 +106,24 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
             help="List on stderr the files read and those skipped, and why.",
         ),
         click.option(
+            "--discover",
+            "discover_paths",
+            multiple=True,
+            type=_EXISTING,
+            help="Also take the components that discovery finds in the Terraform, Kubernetes, "
+            "docker-compose and Backstage files here (repeatable; default: the config's "
+            "`discover:`). See `stackpolicy discover`.",
+        ),
+        click.option(
+            "--profile",
+            "profiles",
+            multiple=True,
+            metavar="NAME",
+            help="Tune the library for a use case: full, tabular-ml, llm-applications, "
+            "model-training (repeatable, they combine; default: the config's `profile:`, "
+            "else full). See docs/profiles.md.",
+        ),
+        click.option(
             "--changed",
             is_flag=True,
             help="PATHS are the files a commit changed (as pre-commit passes them): with a "
@@ -137,6 +155,8 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
         engine=stack["engine"],
         added_policies=stack["added_policies"],
         verbose=stack.get("verbose", False),
+        discover=stack["discover_paths"],
+        profiles=stack["profiles"],
         **more,
     )
 
@@ -387,7 +407,7 @@ def schema(name: str) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=_EXISTING)
+@click.argument("paths", nargs=-1, type=_EXISTING)
 @click.option(
     "--format",
     "-f",
@@ -398,9 +418,26 @@ def schema(name: str) -> None:
     help="yaml is a starter manifest (loads with `validate`); json lists every component.",
 )
 @_output("the discovered components")
-def discover(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file, for its `discover:` paths and mapping. Default: the nearest "
+    ".stackpolicy.yaml above the working directory.",
+)
+@click.option("--no-config", is_flag=True, help="Ignore any .stackpolicy.yaml.")
+def discover(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+    no_config: bool,
+) -> None:
     """Find the AI components in the Terraform, Kubernetes, docker-compose and
-    Backstage files under PATHS. Exit 0, or 2 when a named file cannot be read."""
+    Backstage files under PATHS (default: the config's `discover:`). Exit 0,
+    or 2 when a named file cannot be read."""
     from stackpolicy.commands import discover as command
+    from stackpolicy.settings import Request
 
-    _exit_with(lambda: command.run(paths, fmt, output))
+    request = Request(paths=paths, config=config_path, no_config=no_config)
+    _exit_with(lambda: command.run(request, fmt, output))

@@ -40,10 +40,16 @@ class Config:
     """None when no configuration file was found: everything is a default."""
     document: Document | None = None
     stack: tuple[str, ...] = ()
+    discover: tuple[Path, ...] = ()
+    """Infrastructure code whose components join the stack (stackpolicy.discovery)."""
+    discovery_mapping: tuple[Mapping[str, Any], ...] = ()
+    """The org's discovery mapping entries, tried before the bundled table."""
     bundled: bool = True
     policy_paths: tuple[Path, ...] = ()
     packages: tuple[tuple[str, Location], ...] = ()
     rules: tuple[RuleTuning, ...] = ()
+    profiles: tuple[str, ...] = ()
+    """`profile:`, one name or several to combine; empty means the default."""
     fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
@@ -110,6 +116,7 @@ def load_config(path: Path | None) -> Config:
     data = doc.data
     base = path.parent
     policies = data.get("policies") or {}
+    discover = _discover(doc)
     sources: list[tuple[Document, tuple[str | int, ...]]] = []
     if "waivers" in data:
         sources.append((doc, ("waivers",)))
@@ -119,6 +126,10 @@ def load_config(path: Path | None) -> Config:
         path=path,
         document=doc,
         stack=tuple(data.get("stack") or ()),
+        discover=tuple(
+            _existing(base / entry, doc, (*discover[0], i)) for i, entry in enumerate(discover[1])
+        ),
+        discovery_mapping=discover[2],
         bundled=policies.get("bundled", True),
         policy_paths=tuple(
             _existing(base / entry, doc, ("policies", "paths", i))
@@ -128,16 +139,8 @@ def load_config(path: Path | None) -> Config:
             (name, doc.locate(("policies", "packages", i)))
             for i, name in enumerate(policies.get("packages") or ())
         ),
-        rules=tuple(
-            RuleTuning(
-                pattern=pattern,
-                enabled=tuning.get("enabled"),
-                severity=tuning.get("severity"),
-                params=MappingProxyType(dict(tuning.get("params") or {})),
-                document=doc,
-            )
-            for pattern, tuning in (data.get("rules") or {}).items()
-        ),
+        rules=rule_tunings(doc),
+        profiles=_names(data.get("profile")),
         fail_on=data.get("fail_on"),
         format=data.get("format"),
         sarif_category=data.get("sarif_category"),
@@ -147,6 +150,46 @@ def load_config(path: Path | None) -> Config:
         waiver_sources=tuple(sources),
         waivers_path=base / data["waivers_file"] if "waivers_file" in data else None,
     )
+
+
+def rule_tunings(doc: Document) -> tuple[RuleTuning, ...]:
+    """The `rules:` of a configuration or a profile (validated already)."""
+    return tuple(
+        RuleTuning(
+            pattern=pattern,
+            enabled=tuning.get("enabled"),
+            severity=tuning.get("severity"),
+            params=MappingProxyType(dict(tuning.get("params") or {})),
+            document=doc,
+        )
+        for pattern, tuning in (doc.data.get("rules") or {}).items()
+    )
+
+
+def _names(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _discover(
+    doc: Document,
+) -> tuple[tuple[str, ...], list[str], tuple[Mapping[str, Any], ...]]:
+    """`discover:` as (the key of its paths, the paths, the org's mapping
+    entries): a list of paths, or a mapping with `paths` and `mapping`. The
+    entries are checked here against the discovery mapping's schema, so that
+    a mistake is placed in this file."""
+    value = doc.data.get("discover")
+    if not isinstance(value, dict):
+        return ("discover",), list(value or ()), ()
+    entries = value.get("mapping") or []
+    for index in range(len(entries)):
+        key = ("discover", "mapping", index)
+        errors = schema_errors(doc, "discovery-mapping", ConfigError, key, part="entry")
+        if errors:
+            raise errors[0]
+    paths = list(value.get("paths") or ())
+    return ("discover", "paths"), paths, tuple(MappingProxyType(e) for e in entries)
 
 
 def _existing(path: Path, doc: Document, key: tuple[str | int, ...]) -> Path:

@@ -33,6 +33,9 @@ class Finding:
     line number."""
     waiver: Waiver | None = None
     """The waiver that accepts this finding, if one does."""
+    related: tuple[Location, ...] = ()
+    """Other places that declare the component (SARIF relatedLocations); not
+    part of the finding's identity."""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

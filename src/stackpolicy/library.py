@@ -16,7 +16,7 @@ from stackpolicy.location import Location
 from stackpolicy.policy import Policy
 from stackpolicy.policyfile import load_policies
 from stackpolicy.policytest import Case, load_case_files
-from stackpolicy.rules import STACK_RULES, WAIVERS
+from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS
 from stackpolicy.rules.base import Rule
 from stackpolicy.sources import unique_files
 from stackpolicy.suggest import did_you_mean
@@ -59,15 +59,20 @@ class Library:
         raise UsageError(f"no policy {policy_id!r}{hint}", where)
 
 
-def load_library(paths: Sequence[Path], tunings: Sequence[RuleTuning] = ()) -> Library:
-    """The policies under `paths`, as the configuration's `rules:` tune them
-    (the same library `check` runs: disabled rules left out, severities and
-    params as configured), sorted by layer and id, with their cases."""
+def load_library(
+    paths: Sequence[Path],
+    tunings: Sequence[RuleTuning] = (),
+    profiles: Sequence[Sequence[RuleTuning]] = (),
+) -> Library:
+    """The policies under `paths`, as the profiles and the configuration's
+    `rules:` tune them (the same library `check` runs: disabled rules left
+    out, severities and params as configured), sorted by layer and id, with
+    their cases."""
     loaded = load_policies(unique_files(paths), cel.backend())
     files, errors = load_case_files(paths, loaded)
-    rules: list[Rule[Any]] = [*STACK_RULES, *WAIVERS, *loaded.policies]
+    rules: list[Rule[Any]] = [*STACK_RULES, *DRIFT, *WAIVERS, *loaded.policies]
     check_patterns(tunings, [r.policy.id for r in rules])
-    policies = [r.policy for r in tune(rules, tunings)]
+    policies = [r.policy for r in tune(rules, tunings, profiles)]
     kept = {p.id for p in policies}
     disabled = tuple(r.policy.id for r in rules if r.policy.id not in kept)
     order = {layer: i for i, layer in enumerate(LAYERS)}

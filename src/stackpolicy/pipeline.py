@@ -17,22 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackpolicy import baseline, cel
-from stackpolicy.config import CONFIG_NAME
+from stackpolicy.config import CONFIG_NAME, RuleTuning
+from stackpolicy.discovery.mapping import load_mapping
+from stackpolicy.discovery.merge import merge
+from stackpolicy.discovery.scan import discover
 from stackpolicy.engine import evaluate, run_rules
 from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.findings import Finding
-from stackpolicy.inputs import load_stack
+from stackpolicy.inputs import load_stack, no_manifest, read_inputs
 from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy, RuleScope
 from stackpolicy.policyfile import LoadedPolicies, is_test_file, load_policies
+from stackpolicy.profiles import load_profiles
 from stackpolicy.report import Report
-from stackpolicy.resources import display_path
-from stackpolicy.rules import STACK_RULES, WAIVERS, builtin_policies
+from stackpolicy.resources import bundled_policies, display_path
+from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS, builtin_policies
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.settings import Settings
 from stackpolicy.sources import policy_sources, unique_files
-from stackpolicy.stack import LoadedStack
+from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.waivers import Waiver, apply_waivers, load_waivers
 
@@ -101,7 +105,8 @@ def check(settings: Settings) -> Report:
 def validate(settings: Settings) -> Report:
     """The stack's own rules only: the manifest schema and the references."""
     loaded = read_stack(settings)
-    rules = tune(STACK_RULES, settings.config.rules)
+    profiles = profile_tunings(settings, policy_sources(settings.config, settings.policy_paths))
+    rules = tune(builtin_rules(settings), settings.config.rules, profiles)
     findings: tuple[Finding, ...] = ()
     if not loaded.errors:
         backend = cel.backend(settings.engine)
@@ -112,26 +117,61 @@ def validate(settings: Settings) -> Report:
     return _report(loaded, findings, (), loaded.errors, policies, _Clock())
 
 
+def profile_tunings(
+    settings: Settings, sources: Sequence[Path]
+) -> tuple[tuple[RuleTuning, ...], ...]:
+    """The `rules:` of each profile of the run. Profiles are found beside the
+    policies of every source, and always in the bundled library's."""
+    where = [*sources, bundled_policies()]
+    found = load_profiles(settings.profiles, list(dict.fromkeys(where)), settings.profiles_at)
+    return tuple(profile.rules for profile in found)
+
+
+def builtin_rules(settings: Settings) -> tuple[Rule[StackContext], ...]:
+    """The built-in stack rules of this run: the drift rules only with discovery."""
+    return (*STACK_RULES, *DRIFT) if settings.discover else STACK_RULES
+
+
 def read_stack(settings: Settings) -> LoadedStack:
     """The configured stack (a glob's matches may be other YAML, which is
-    skipped), or PATHS. pre-commit passes every changed YAML file; without a
-    configured stack, those that are not manifests are not part of it."""
+    skipped), or PATHS, and what discovery finds. pre-commit passes every
+    changed YAML file; without a configured stack, those that are not
+    manifests are not part of it."""
+    named, globbed, lenient = _stack_inputs(settings)
+    if not settings.discover:
+        return load_stack(named, lenient=lenient, found=globbed)
+    read = read_inputs(named, lenient=lenient, found=globbed)
+    errors = list(read.errors)
+    found = discover(settings.discover, mapping=load_mapping(settings.config.discovery_mapping))
+    merged = merge(list(read.fragments), found.components)
+    if not merged.fragments and not errors and not found.errors:
+        errors.append(no_manifest([*named, *globbed, *settings.discover]))
+    loaded = build_stack(merged.fragments, [*errors, *found.errors], found.components)
+    return dataclasses.replace(
+        loaded, warnings=(*found.warnings, *merged.warnings), skipped=read.warnings
+    )
+
+
+def _stack_inputs(settings: Settings) -> tuple[list[Path], list[Path], bool]:
+    """(files named, files a configured glob matched, lenient)."""
     config = settings.config
     if config.stack and (settings.changed or not settings.paths):
         named, globbed = config.stack_inputs()
-        return load_stack(named, found=globbed)
-    return load_stack(stack_paths(settings), lenient=settings.changed)
+        return named, globbed, False
+    return stack_paths(settings), [], settings.changed
 
 
 def stack_paths(settings: Settings) -> list[Path]:
+    """The manifests to read: PATHS, else the configured stack; none is fine
+    when discovery finds the stack."""
     config = settings.config
     if config.stack and (settings.changed or not settings.paths):
         return config.stack_paths()
-    if settings.paths:
+    if settings.paths or settings.discover:
         return list(settings.paths)
     raise UsageError(
-        "no stack to check: give PATHS, or list the stack's files under `stack:` in "
-        ".stackpolicy.yaml",
+        "no stack to check: give PATHS or --discover PATH, or list the stack's files under "
+        "`stack:` in .stackpolicy.yaml",
         Location.nowhere("command line"),
     )
 
@@ -140,15 +180,16 @@ def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -
     config = settings.config
     sources = policy_sources(config, settings.policy_paths, settings.added_policies)
     library = load_policies(unique_files(sources), backend)
+    profiles = profile_tunings(settings, sources)
     waivers = tuple(load_waivers(config))
-    stack_rules = (*STACK_RULES, *library.policies)
+    stack_rules = (*builtin_rules(settings), *library.policies)
     waiver_rules = WAIVERS if waivers else ()
     known_ids = [p.id for p in builtin_policies()] + [c.policy.id for c in library.policies]
     check_patterns(config.rules, known_ids)
     known = baseline.read(settings.baseline) if settings.baseline else None
     return _Prepared(
-        stack_rules=tune(stack_rules, config.rules),
-        waiver_rules=tune(waiver_rules, config.rules),
+        stack_rules=tune(stack_rules, config.rules, profiles),
+        waiver_rules=tune(waiver_rules, config.rules, profiles),
         waivers=waivers,
         errors=(*loaded.errors, *library.errors, *_kind_typos(library, loaded)),
         known=known,
@@ -219,6 +260,7 @@ def _report(
         timings=tuple(clock.laps),
         stack=loaded.stack,
         skipped=loaded.skipped,
+        warnings=loaded.warnings,
     )
 
 

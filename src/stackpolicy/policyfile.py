@@ -44,13 +44,23 @@ def policy_files(paths: Sequence[Path], *, tests: bool = False) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES)
+            candidates = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in POLICY_SUFFIXES and not _in_profiles(p.relative_to(path))
+            )
         elif path.is_file():
             candidates = [path]
         else:
             raise UsageError(f"no such policy file or directory: {path}", Location(str(path)))
         found.extend(p for p in candidates if p.is_file() and is_test_file(p) == tests)
     return found
+
+
+def _in_profiles(relative: Path) -> bool:
+    """A library's `profiles/` directory holds profiles (stackpolicy.profiles),
+    not policies; their tests are policy tests like any other."""
+    return relative.parts[0] == "profiles" and not is_test_file(relative)
 
 
 def load_policies(paths: Sequence[Path], backend: AnyBackend) -> LoadedPolicies:

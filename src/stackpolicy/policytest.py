@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from stackpolicy.cel import AnyBackend
+from stackpolicy.config import RuleTuning
 from stackpolicy.engine import evaluate
-from stackpolicy.errors import PolicyError, StackpolicyError
-from stackpolicy.findings import Finding
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.findings import Finding, Severity
 from stackpolicy.inputs import load_stack
 from stackpolicy.inputs.manifest import embedded
 from stackpolicy.location import Location
@@ -29,13 +30,15 @@ from stackpolicy.policyfile import (
     policy_files,
     with_params,
 )
-from stackpolicy.resources import display_path
+from stackpolicy.profiles import PROFILE_DIR, load_profiles
+from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.rules import STACK_RULES
 from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors
 from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT
 from stackpolicy.sources import unique_files
 from stackpolicy.stack import LoadedStack, build_stack
+from stackpolicy.tuning import tune
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
 
 
@@ -49,6 +52,7 @@ class Expected:
     component: str | None
     message: str | None
     location: Location
+    severity: Severity | None = None
 
     def describe(self) -> str:
         on = f" on {self.component}" if self.component else " on the stack"
@@ -66,6 +70,8 @@ class Case:
     expect: tuple[Expected, ...]
     snippet: str
     """The case's stack as written, for `stackpolicy explain`."""
+    profile: str | None = None
+    """The profile (stackpolicy.profiles) that tunes the policies first."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ def run_suite(
     policies, tests = paired(paths)
     loaded = load_policies(unique_files([*policies, *library]), backend)
     files, errors = load_case_files(tests, loaded)
-    results = run_tests(files, loaded, backend)
+    results = run_tests(files, loaded, backend, _profiles([*paths, *library]))
     shown = {display_path(p) for p in policies}
     under_test = [c.policy.id for c in loaded.policies if c.policy.location.path in shown]
     covered = coverage(files, under_test)
@@ -144,14 +150,15 @@ def paired(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     run x's cases."""
     policies = policy_files(paths)
     tests = policy_files(paths, tests=True)
-    siblings = [_sibling(p) for p in [*policies, *tests]]
-    existing = [p for p in siblings if p is not None and p.is_file()]
+    # A directory brings both sides already (and its profiles/ are no policies).
+    siblings = [_sibling(p) for p in paths if p.is_file()]
+    existing = [p for p in siblings if p.is_file()]
     policies += [p for p in existing if not is_test_file(p)]
     tests += [p for p in existing if is_test_file(p)]
     return unique_files(policies), unique_files(tests)
 
 
-def _sibling(path: Path) -> Path | None:
+def _sibling(path: Path) -> Path:
     if is_test_file(path):
         return path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix)
     return path.with_name(path.stem + TEST_SUFFIX + path.suffix)
@@ -211,6 +218,7 @@ def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: l
             component=item.get("component"),
             message=item.get("message"),
             location=doc.locate((*key, "expect", i)),
+            severity=item.get("severity"),
         )
         for i, item in enumerate(raw["expect"])
     )
@@ -229,28 +237,40 @@ def _case(doc: Document, path: Path, key: PathKey, raw: dict[str, Any], lines: l
         params=raw.get("params") or {},
         expect=expect,
         snippet=snippet.rstrip() + "\n",
+        profile=raw.get("profile"),
     )
 
 
 def run_tests(
-    files: Sequence[CaseFile], library: LoadedPolicies, backend: AnyBackend
+    files: Sequence[CaseFile],
+    library: LoadedPolicies,
+    backend: AnyBackend,
+    profiles: Sequence[Path] = (),
 ) -> tuple[CaseResult, ...]:
+    """Every case; `profiles` are the policy sources whose profiles cases may
+    name (the bundled library's always)."""
     by_id = {c.policy.id: c for c in library.policies}
-    return tuple(run_case(f, case, by_id, backend) for f in files for case in f.cases)
+    sources = (*profiles, bundled_policies())
+    return tuple(run_case(f, case, by_id, backend, sources) for f in files for case in f.cases)
 
 
 def run_case(
-    file: CaseFile, case: Case, by_id: Mapping[str, CompiledPolicy], backend: AnyBackend
+    file: CaseFile,
+    case: Case,
+    by_id: Mapping[str, CompiledPolicy],
+    backend: AnyBackend,
+    profiles: Sequence[Path] = (),
 ) -> CaseResult:
     loaded = _case_stack(case)
     if loaded.errors:
         return CaseResult(file, case, errors=loaded.errors)
     builtins = [r for r in STACK_RULES if r.policy.id in file.policies]
     try:
-        selected = [
-            _tuned(by_id[policy_id], case) for policy_id in file.policies if policy_id in by_id
-        ]
-    except PolicyError as exc:
+        chosen = [by_id[policy_id] for policy_id in file.policies if policy_id in by_id]
+        tunings = _profile(case, profiles)
+        selected = [_tuned(c, case) for c in tune(chosen, (), tunings)]
+        builtins = list(tune(builtins, (), tunings))
+    except StackpolicyError as exc:
         return CaseResult(file, case, errors=(exc,))
     evaluation = evaluate(loaded.stack, [*builtins, *selected], backend, DEFAULT_POLICY_TIMEOUT)
     if evaluation.errors:
@@ -276,6 +296,26 @@ def _case_stack(case: Case) -> LoadedStack:
     return load_stack([case.stack_file])
 
 
+def _profiles(paths: Sequence[Path]) -> list[Path]:
+    """The libraries under test, whose `profiles/` cases may name."""
+    roots = []
+    for path in paths:
+        if path.is_dir():
+            roots.append(path)
+        else:
+            folder = path.parent
+            roots.append(folder.parent if folder.name == PROFILE_DIR else folder)
+    return list(dict.fromkeys(roots))
+
+
+def _profile(case: Case, sources: Sequence[Path]) -> tuple[tuple[RuleTuning, ...], ...]:
+    if case.profile is None:
+        return ()
+    where = case.document.locate((*case.key, "profile"))
+    [profile] = load_profiles([case.profile], list(dict.fromkeys(sources)), where)
+    return (profile.rules,)
+
+
 def _tuned(compiled: CompiledPolicy, case: Case) -> CompiledPolicy:
     overrides = case.params.get(compiled.policy.id)
     if not overrides:
@@ -290,6 +330,7 @@ def _tuned(compiled: CompiledPolicy, case: Case) -> CompiledPolicy:
 def _matches(expected: Expected, finding: Finding) -> bool:
     return (
         expected.policy == finding.policy_id
+        and expected.severity in (None, finding.severity)
         and expected.component == finding.component
         and (expected.message is None or expected.message == finding.message)
     )

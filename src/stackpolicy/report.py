@@ -41,6 +41,8 @@ class Report:
     """Seconds per phase (load, compile, evaluate), for --stats."""
     skipped: tuple[StackpolicyError, ...] = ()
     """Files looked at that are not part of the stack, with why (--verbose)."""
+    warnings: tuple[StackpolicyError, ...] = ()
+    """What was read with a caveat: printed, never failing the run."""
 
     def counts(self) -> dict[Severity, int]:
         counts = dict.fromkeys(SEVERITIES, 0)

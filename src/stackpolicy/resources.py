@@ -35,6 +35,7 @@ SCHEMA_FILES = {
     "config": "config.schema.json",
     "waivers": "waivers.schema.json",
     "discovery-mapping": "discovery-mapping.schema.json",
+    "profile": "profile.schema.json",
 }
 
 

@@ -29,12 +29,14 @@ _JSON_TYPES = {
 
 
 @cache
-def validator(name: str) -> Draft202012Validator:
-    """A validator for a bundled schema, with its local `$ref`s inlined: the
-    schemas are not recursive, and resolving a reference per component is
-    half the cost of validating a large stack."""
+def validator(name: str, part: str = "") -> Draft202012Validator:
+    """A validator for a bundled schema (or for one of its `$defs`, `part`),
+    with its local `$ref`s inlined: the schemas are not recursive, and
+    resolving a reference per component is half the cost of validating a
+    large stack."""
     full = schema(name)
-    return Draft202012Validator(_inline(full, full.get("$defs", {})))
+    defs = full.get("$defs", {})
+    return Draft202012Validator(_inline(defs[part] if part else full, defs))
 
 
 def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
@@ -55,14 +57,17 @@ def schema_errors(
     error: type[StackpolicyError],
     key: PathKey = (),
     defaults: Mapping[str, Any] | None = None,
+    part: str = "",
 ) -> list[StackpolicyError]:
     """Every schema violation in the value at `key` of `document` (all of it by
-    default), in document order. `defaults` fill in top-level keys that an
-    embedded document may leave out."""
+    default), in document order, against schema `name` (or its `$defs` entry
+    `part`). `defaults` fill in top-level keys that an embedded document may
+    leave out."""
     data = value_at(document.data, key)
     if defaults and isinstance(data, dict):
         data = {**defaults, **data}
-    found = [_located(document, key, err, error) for err in validator(name).iter_errors(data)]
+    checker = validator(name, part)
+    found = [_located(document, key, err, error) for err in checker.iter_errors(data)]
     return sorted(found, key=lambda e: (e.location.line, e.location.column, e.message))
 
 

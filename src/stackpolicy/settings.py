@@ -3,12 +3,13 @@ the defaults below, which are written nowhere else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from stackpolicy.config import Config, find_config, load_config
 from stackpolicy.findings import Severity
+from stackpolicy.location import Location
 
 DEFAULT_FORMAT = "text"
 DEFAULT_FAIL_ON: Severity = "error"
@@ -16,6 +17,8 @@ DEFAULT_SARIF_CATEGORY = "stackpolicy/"
 DEFAULT_POLICY_TIMEOUT = 60.0
 """Seconds one policy may spend on a stack before it is stopped as an error."""
 DEFAULT_WAIVER_WARNING_DAYS = 14
+DEFAULT_PROFILES = ("full",)
+"""The bundled library as it is: every layer required, every rule on."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class Request:
     added_policies: tuple[Path, ...] = ()
     """`--add-policies`: loaded on top of the configured sources (or of `-p`)."""
     verbose: bool = False
+    discover: tuple[Path, ...] = ()
+    """Infrastructure code to discover components in; empty means the config's."""
+    profiles: tuple[str, ...] = ()
+    """--profile (repeatable); empty means the config's `profile:`, else full."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,12 @@ class Settings:
     waiver_warning_days: int
     added_policies: tuple[Path, ...] = ()
     verbose: bool = False
+    discover: tuple[Path, ...] = ()
+    """Where discovery looks; empty means no discovery."""
+    profiles: tuple[str, ...] = DEFAULT_PROFILES
+    """The profiles the library is tuned for (stackpolicy.profiles)."""
+    profiles_at: Location = field(default_factory=lambda: Location.nowhere("defaults"))
+    """Where they were named: an unknown profile is an error there."""
 
 
 def read_config(request: Request) -> Config:
@@ -87,4 +100,15 @@ def resolve(request: Request, config: Config) -> Settings:
         ),
         added_policies=request.added_policies,
         verbose=request.verbose,
+        discover=request.discover or config.discover,
+        profiles=request.profiles or config.profiles or DEFAULT_PROFILES,
+        profiles_at=_profiles_at(request, config),
     )
+
+
+def _profiles_at(request: Request, config: Config) -> Location:
+    if request.profiles:
+        return Location.nowhere("command line")
+    if config.profiles and config.document is not None:
+        return config.document.locate(("profile",))
+    return Location.nowhere("defaults")

@@ -33,6 +33,11 @@ class Locator(Protocol):
         """A field (`("depends_on", 2)`), or None when it was not declared."""
         ...
 
+    @property
+    def related(self) -> tuple[Location, ...]:
+        """Other declarations of the same component, if the reader grouped any."""
+        ...
+
 
 @dataclass(frozen=True)
 class DocumentLocator:
@@ -40,6 +45,7 @@ class DocumentLocator:
 
     document: Document
     key: PathKey
+    related: tuple[Location, ...] = ()
 
     def origin(self) -> Location:
         return self.document.locate((*self.key, "name"))
@@ -82,6 +88,9 @@ class Declared:
     `source:` field names."""
     confidence: str = ""
     """Discovery's confidence (`certain`, `likely`, `possible`); empty for a manifest."""
+    related: tuple[Location, ...] = ()
+    """Other places that declare this component: for a manifest component, the
+    infrastructure code its `source:` links to (see stackpolicy.discovery.merge)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,11 @@ class Component:
     data: Mapping[str, Any]
     locator: Locator
     source: str = "manifest"
+    address: str = ""
+    """Where discovery found it (see `Declared.address`); empty for a manifest component."""
+    related: tuple[Location, ...] = ()
+    """Other places that declare it (SARIF relatedLocations): more declarations
+    grouped by discovery, and the infrastructure code a manifest entry links to."""
 
     @property
     def location(self) -> Location:
@@ -125,6 +139,9 @@ class Stack:
     files: tuple[str, ...]
     anchor: Location
     """Where a finding about the whole stack points (the first `components:` key)."""
+    discovered: tuple[Declared, ...] | None = None
+    """Everything discovery found (linked to a manifest entry or not), or None
+    when discovery did not run: what the drift rules compare the manifests with."""
 
     @cached_property
     def by_name(self) -> Mapping[str, Component]:
@@ -150,13 +167,17 @@ class LoadedStack:
     skipped: tuple[StackpolicyError, ...] = ()
     """Files that were looked at and are not part of the stack, each with why
     (a Helm template, a policy file): for `--verbose`."""
+    warnings: tuple[StackpolicyError, ...] = ()
+    """What was read with a caveat (a file skipped, a discovered name changed)."""
 
 
 NO_ANCHOR = Location.nowhere("none")
 
 
 def build_stack(
-    fragments: Sequence[Fragment], errors: Sequence[StackpolicyError] = ()
+    fragments: Sequence[Fragment],
+    errors: Sequence[StackpolicyError] = (),
+    discovered: tuple[Declared, ...] | None = None,
 ) -> LoadedStack:
     """Merge fragments into one stack; what breaks the stack's own rules is an error."""
     problems = list(errors)
@@ -187,6 +208,7 @@ def build_stack(
         components=tuple(components),
         files=tuple(dict.fromkeys(f.path for f in fragments)),
         anchor=next((f.anchor for f in fragments if f.anchor is not None), NO_ANCHOR),
+        discovered=discovered,
     )
     return LoadedStack(stack, tuple(problems))
 
@@ -231,4 +253,8 @@ def _component(declared: Declared, problems: list[StackpolicyError]) -> Componen
             )
         )
         return None
-    return Component(data["name"], kind, str(layer or known), data, locator, declared.source)
+    related = (*declared.related, *locator.related)
+    layer_name = str(layer or known)
+    return Component(
+        data["name"], kind, layer_name, data, locator, declared.source, declared.address, related
+    )

@@ -242,3 +242,28 @@ def test_every_uri_decodes_back_to_its_path(write: Write) -> None:
         assert re.fullmatch(r"[A-Za-z0-9\-._~/%]+", uri), uri
     assert sorted(unquote(uri) for uri in found) == sorted([*HOSTILE_NAMES, "broken #2.yaml"])
     assert "stack/team%20a%231%20100%25.yaml" in found
+
+
+@pytest.mark.usefixtures("in_root")
+def test_a_discovered_stack_is_valid_sarif_at_the_infrastructure_lines() -> None:
+    code, log, _ = sarif("examples/iac/stack.yaml", "--discover", "examples/iac")
+    assert code == 1
+    results = log["runs"][0]["results"]
+    sprawl = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in results
+        if r["ruleId"] == "SP-EMB-001"
+    }
+    assert {
+        ("examples/iac/terraform/search/main.tf", 29),
+        ("examples/iac/kubernetes/qdrant.yaml", 5),
+        ("examples/iac/compose/docker-compose.yml", 7),
+        ("examples/iac/stack.yaml", 10),
+    } <= sprawl
+    linked = next(r for r in results if r["ruleId"] == "SP-DRF-003")
+    assert linked["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 15
+    rule_ids = {rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"SP-DRF-001", "SP-DRF-002", "SP-DRF-003"} <= rule_ids

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import click
 
+from stackpolicy import pipeline
 from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
+from stackpolicy.library import Library, load_library
 from stackpolicy.output import FormatOptions, check_format
 from stackpolicy.report import Report, sorted_errors
 from stackpolicy.settings import Request, Settings, read_config
@@ -40,6 +42,13 @@ def library_paths(settings: Settings) -> list[Path]:
     return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
 
 
+def configured_library(settings: Settings) -> Library:
+    """The library `check` would run, as `rules`, `explain` and `docs` show it."""
+    sources = library_paths(settings)
+    profiles = pipeline.profile_tunings(settings, sources)
+    return load_library(sources, settings.config.rules, profiles)
+
+
 def echo_inputs(report: Report) -> None:
     """`--verbose`: the files that make up the stack, and those skipped and why."""
     for path in report.files:
@@ -63,6 +72,7 @@ def deliver(text: str, output: Path | None) -> None:
 
 def emit(report: Report, fmt: str, output: Path | None, options: FormatOptions) -> None:
     """Problems go to stderr, one line each; the report to stdout or `output`."""
+    echo_errors(report.warnings)
     echo_errors(report.errors)
     rendered = check_format(fmt)(report, options.colored(output is None and use_color()))
     deliver(rendered.text, output)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from stackpolicy.commands import echo_errors, library_paths
+from stackpolicy.commands import configured_library, echo_errors
 from stackpolicy.fileio import write_atomic
-from stackpolicy.library import load_library
 from stackpolicy.reference import markdown
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
 from stackpolicy.settings import Request, read_config, resolve
@@ -16,7 +15,7 @@ from stackpolicy.settings import Request, read_config, resolve
 
 def run(request: Request, output: Path | None) -> int:
     settings = resolve(request, read_config(request))
-    library = load_library(library_paths(settings), settings.config.rules)
+    library = configured_library(settings)
     echo_errors(library.errors)
     text = markdown(library)
     if output is None:

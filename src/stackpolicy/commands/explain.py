@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import click
 
-from stackpolicy.commands import library_paths
+from stackpolicy.commands import configured_library
 from stackpolicy.escape import line
-from stackpolicy.library import Entry, load_library
+from stackpolicy.library import Entry
 from stackpolicy.reference import rule_yaml, scope, value_text
 from stackpolicy.report import EXIT_OK
 from stackpolicy.settings import Request, read_config, resolve
@@ -17,7 +17,7 @@ from stackpolicy.settings import Request, read_config, resolve
 
 def run(request: Request, policy_id: str) -> int:
     settings = resolve(request, read_config(request))
-    library = load_library(library_paths(settings), settings.config.rules)
+    library = configured_library(settings)
     click.echo(render(library.find(policy_id)), nl=False)
     return EXIT_OK
 

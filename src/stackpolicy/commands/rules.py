@@ -6,16 +6,15 @@ import json
 
 import click
 
-from stackpolicy.commands import echo_errors, library_paths
+from stackpolicy.commands import configured_library, echo_errors
 from stackpolicy.escape import line
-from stackpolicy.library import load_library
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
 from stackpolicy.settings import Request, read_config, resolve
 
 
 def run(request: Request, layer: str | None, fmt: str) -> int:
     settings = resolve(request, read_config(request))
-    library = load_library(library_paths(settings), settings.config.rules)
+    library = configured_library(settings)
     echo_errors(library.errors)
     policies = [e.policy for e in library.entries if layer is None or e.policy.layer == layer]
     if fmt == "json":

@@ -83,11 +83,12 @@ def load_mapping(extra: Sequence[Mapping[str, Any]] = ()) -> DiscoveryMapping:
     bundled = _bundled()
     if not extra:
         return _index(bundled)
-    document = Document("<discovery mapping>", {"version": 1, "entries": list(extra)}, {}, {}, {})
+    entries = [dict(entry) for entry in extra]  # read-only views are not JSON objects
+    document = Document("<discovery mapping>", {"version": 1, "entries": entries}, {}, {}, {})
     errors = schema_errors(document, "discovery-mapping", ConfigError)
     if errors:
         raise errors[0]
-    return _index([*extra, *bundled])
+    return _index([*entries, *bundled])
 
 
 @cache

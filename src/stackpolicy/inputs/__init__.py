@@ -71,6 +71,22 @@ def load_stack(
     finding no input at all is no error. `found` are files read as if found
     in a directory (what a configured glob matched): they may be other YAML.
     """
+    read = read_inputs(paths, lenient=lenient, readers=readers, found=found)
+    errors = list(read.errors)
+    if not read.fragments and not errors and not lenient:
+        errors.append(no_manifest([*paths, *found]))
+    return dataclasses.replace(build_stack(read.fragments, errors), skipped=read.warnings)
+
+
+def read_inputs(
+    paths: Sequence[Path],
+    *,
+    lenient: bool = False,
+    readers: Sequence[str] | None = None,
+    found: Sequence[Path] = (),
+) -> Read:
+    """The fragments in every input under `paths` (and `found`), what could
+    not be read, and (as warnings) the files skipped as not ours, with why."""
     chosen = [READERS[name] for name in (MANIFEST_READERS if readers is None else readers)]
     suffixes = tuple(dict.fromkeys(s for reader in chosen for s in reader.suffixes))
     fragments: list[Fragment] = []
@@ -84,11 +100,7 @@ def load_stack(
             fragments += read.fragments
             errors += read.errors
             skipped += read.warnings
-    if not fragments and not errors and not lenient:
-        first = [*paths, *found]
-        where = Location(display_path(first[0])) if first else Location.nowhere("none")
-        errors.append(ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where))
-    return dataclasses.replace(build_stack(fragments, errors), skipped=tuple(skipped))
+    return Read(tuple(fragments), tuple(errors), tuple(skipped))
 
 
 def _files(
@@ -98,3 +110,8 @@ def _files(
     seen = {file.path.resolve() for file in named}
     more = [f for f in find_files(found, suffixes, explicit=False) if f.path.resolve() not in seen]
     return [*named, *more]
+
+
+def no_manifest(paths: Sequence[Path]) -> StackpolicyError:
+    where = Location(display_path(paths[0])) if paths else Location.nowhere("none")
+    return ManifestError("no stack manifest found (apiVersion: stackpolicy/v1)", where)

@@ -52,7 +52,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
             "file": waiver.location.path,
             "line": waiver.location.line,
         }
-    return {
+    found: dict[str, Any] = {
         "policy_id": finding.policy_id,
         "severity": finding.severity,
         "title": finding.title,
@@ -66,6 +66,11 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "end_column": loc.end_column or loc.column,
         "waived": waived,
     }
+    if finding.related:  # only for components declared in more than one place
+        found["related"] = [
+            {"file": r.path, "line": r.line, "column": r.column} for r in finding.related
+        ]
+    return found
 
 
 def _problem(error: StackpolicyError) -> dict[str, Any]:

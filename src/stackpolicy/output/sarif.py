@@ -182,6 +182,7 @@ def _results(
                 level=finding.severity,
                 message=_message(finding.message),
                 locations=[_location(finding.location, same.file)],
+                related_locations=_related(finding, options) or None,
                 partial_fingerprints={
                     FINGERPRINT: fingerprint,
                     "primaryLocationLineHash": f"{fingerprint[:16]}:{seen[fingerprint]}",
@@ -190,6 +191,16 @@ def _results(
             )
         )
     return results
+
+
+def _related(finding: Finding, options: FormatOptions) -> list[om.Location]:
+    """Where else the component is declared: the infrastructure code a manifest
+    entry links to, or the other declarations discovery grouped into one."""
+    also = node(om.Message, text="also declared here")
+    return [
+        _location(where, relative_uri(where, options.base_dir), id=index, message=also)
+        for index, where in enumerate(finding.related, start=1)
+    ]
 
 
 def _suppressions(finding: Finding) -> list[om.Suppression] | None:
@@ -206,7 +217,7 @@ def _fingerprint(same: Identity) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def _location(where: Location, path: str) -> om.Location:
+def _location(where: Location, path: str, **more: Any) -> om.Location:
     bundled = where.in_file and not where.in_repository  # an absolute `stackpolicy:` URI
     artifact = node(
         om.ArtifactLocation,
@@ -223,6 +234,7 @@ def _location(where: Location, path: str) -> om.Location:
     return node(
         om.Location,
         physical_location=node(om.PhysicalLocation, artifact_location=artifact, region=region),
+        **more,
     )
 
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 from stackpolicy.policy import Policy
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.rules.cycles import Cycles
+from stackpolicy.rules.drift import DRIFT_RULES
 from stackpolicy.rules.references import References
 from stackpolicy.rules.waivers import WAIVER_RULES
 
 STACK_RULES: tuple[Rule[StackContext], ...] = (References(), Cycles())
 """Built-in rules that judge the stack, before any CEL policy."""
+
+DRIFT: tuple[Rule[StackContext], ...] = DRIFT_RULES
+"""Built-in rules that compare the manifests with discovery: part of a run
+only when discovery is (--discover, or `discover:` in the configuration)."""
 
 WAIVERS: tuple[Rule[WaiverContext], ...] = WAIVER_RULES
 """Built-in rules that judge the waivers, once the stack's findings are known."""
@@ -23,4 +28,5 @@ WAIVERS: tuple[Rule[WaiverContext], ...] = WAIVER_RULES
 
 def builtin_policies() -> tuple[Policy, ...]:
     """How every built-in rule describes itself, untuned."""
-    return (*(r.policy for r in STACK_RULES), *(r.policy for r in WAIVERS))
+    stack = (r.policy for r in (*STACK_RULES, *DRIFT))
+    return (*stack, *(r.policy for r in WAIVERS))

@@ -87,4 +87,5 @@ def finding(
         layer=component.layer if component else policy.layer,
         title=policy.title,
         key=key,
+        related=component.related if component else (),
     )
