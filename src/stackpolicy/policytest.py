@@ -125,7 +125,7 @@ def run_suite(
     `x_test.yaml`, a test file its `x.yaml`. `library` is the rest of the
     library (the configured sources), whose policies a test may name."""
     policies, tests = paired(paths)
-    loaded = load_policies(unique_files([*policies, *library]), backend)
+    loaded = _with_library(load_policies(policies, backend), library, backend)
     files, errors = load_case_files(tests, loaded)
     results = run_tests(files, loaded, backend, _profiles([*paths, *library]))
     shown = {display_path(p) for p in policies}
@@ -142,6 +142,20 @@ def run_suite(
     return SuiteReport(
         results, (*loaded.errors, *errors), covered, tuple(under_test), untested_files
     )
+
+
+def _with_library(
+    tested: LoadedPolicies, library: Sequence[Path], backend: AnyBackend
+) -> LoadedPolicies:
+    """The policies under test, and those of the library their tests may
+    also name. A policy under test shadows a library policy of the same id
+    (a copy being changed), and the library's own errors are not this run's."""
+    ids = {c.policy.id for c in tested.policies}
+    if not library:
+        return tested
+    rest = load_policies(unique_files(library), backend)
+    more = tuple(c for c in rest.policies if c.policy.id not in ids)
+    return LoadedPolicies((*tested.policies, *more), tested.errors)
 
 
 def paired(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
