@@ -49,7 +49,7 @@ BAD_MANIFESTS = [
     (
         "unknown kind",
         STACK_HEAD + "  - {name: x, kind: gpu}\n",
-        "s.yaml:5:21: unknown kind 'gpu': use a kind from the vocabulary "
+        "s.yaml:5:21: components[0].kind: unknown kind 'gpu': use a kind from the vocabulary "
         "(stackpolicy schema manifest) or give the custom kind a layer",
     ),
     (
@@ -104,7 +104,7 @@ def test_python_dash_m_in_a_subprocess(write: Write) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        "s.yaml:5:21: unknown kind 'gpu': use a kind from the vocabulary "
+        "s.yaml:5:21: components[0].kind: unknown kind 'gpu': use a kind from the vocabulary "
         "(stackpolicy schema manifest) or give the custom kind a layer"
     ]
     assert "Traceback" not in proc.stderr

@@ -121,7 +121,10 @@ def test_the_summary_says_why_the_stack_did_not_load(tmp_path: Path) -> None:
     _, github = run_check_step(tmp_path, paths="s.yaml")
     summary = (github / "summary").read_text()
     assert "Not checked: 1 problem in the input (see below)." in summary
-    assert "| 🔴 problem | stackpolicy | s.yaml:5:21 | unknown kind 'gpu'" in summary
+    assert (
+        r"| 🔴 problem | stackpolicy | s.yaml:5:21 | components\[0\].kind: unknown kind 'gpu'"
+        in summary
+    )
 
 
 def test_upload_can_be_turned_off_and_args_pass_through(tmp_path: Path) -> None:

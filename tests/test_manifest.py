@@ -61,8 +61,8 @@ def test_field_location_falls_back_to_the_component(write: Write) -> None:
         (
             "  - {name: a, kind: blah}\n",
             [
-                "s.yaml:5:21: unknown kind 'blah': use a kind from the vocabulary "
-                "(stackpolicy schema manifest) or give the custom kind a layer"
+                "s.yaml:5:21: components[0].kind: unknown kind 'blah': use a kind from the "
+                "vocabulary (stackpolicy schema manifest) or give the custom kind a layer"
             ],
         ),
         (
@@ -80,7 +80,7 @@ def test_field_location_falls_back_to_the_component(write: Write) -> None:
             "  - name: a\n    kind: stream\n    owner: 5\n    ownr: x\n    labels: [a]\n",
             [
                 "s.yaml:7:12: components[0].owner: expected string, got integer",
-                "s.yaml:8:5: components[0]: unknown field 'ownr'",
+                "s.yaml:8:5: components[0]: unknown field 'ownr' (did you mean 'owner'?)",
                 "s.yaml:9:13: components[0].labels: expected object, got array",
             ],
         ),

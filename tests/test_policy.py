@@ -111,7 +111,7 @@ def test_policy_fields(write: Write) -> None:
         ),
         (
             "    scope: stack\n    assert: 'true'\n    asert: 'true'\n",
-            ["p.yaml:11:5: policies[0]: unknown field 'asert'"],
+            ["p.yaml:11:5: policies[0]: unknown field 'asert' (did you mean 'assert'?)"],
         ),
     ],
 )

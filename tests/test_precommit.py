@@ -122,3 +122,32 @@ def test_validate_hook(repo: Path, pre_commit_home: Path) -> None:
     result = try_repo(repo, pre_commit_home, "stackpolicy-validate", "stack/ai.yaml")
     assert result.returncode == 1
     assert "SP-REF-001 etl (pipeline): depends_on 'nowhere' is not a component" in result.stdout
+
+
+def test_a_commit_that_changes_only_a_policy_rechecks_the_whole_stack(
+    repo: Path, pre_commit_home: Path
+) -> None:
+    """The stack passes until a policy tightens; then the policy's commit fails."""
+    (repo / "stack" / "ai.yaml").write_text(FIXED)
+    git(repo, "add", "-A")
+    assert try_repo(repo, pre_commit_home, "stackpolicy", "stack/ai.yaml").returncode == 0
+    stricter = POLICY + (
+        "  - id: DEMO-002\n    title: Warehouses are owned by data\n    description: d\n"
+        "    severity: error\n    layer: data-platform\n    scope: component\n"
+        "    kinds: [warehouse]\n    assert: component.owner == 'platform'\n"
+        "    message: component.name + ' is not owned by platform'\n"
+    )
+    (repo / "policies" / "demo.yaml").write_text(stricter)
+    (repo / ".stackpolicy.yaml").write_text(
+        "stack: [stack/]\nformat: sarif\npolicies:\n  bundled: false\n  paths: [policies/]\n"
+    )
+    (repo / "stack" / "chart.yaml").write_text("metadata:\n  name: {{ .Values.name }}\n")
+    git(repo, "add", "-A")
+    result = try_repo(
+        repo, pre_commit_home, "stackpolicy", "policies/demo.yaml", "stack/chart.yaml"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "stack/data.yaml:4:12: error DEMO-002 warehouse is not owned by platform" in (
+        result.stdout
+    )
+    assert '"$schema"' not in result.stdout  # text, not the configured SARIF

@@ -234,3 +234,18 @@ def test_a_policy_test_case_names_an_unknown_profile_at_its_line(tmp_path: Path)
     )
     assert code == 2
     assert "p_test.yaml:5:14: no profile 'tabular'; did you mean 'tabular-ml'?" in out
+
+
+def test_rules_and_explain_show_the_library_a_profile_makes() -> None:
+    def listed(*args: str) -> dict[str, str]:
+        result = CliRunner().invoke(main, ["rules", "--no-config", "-f", "json", *args])
+        assert result.exit_code == 0, result.stderr
+        return {p["id"]: p["severity"] for p in json.loads(result.stdout)}
+
+    full, llm = listed(), listed("--profile", "llm-applications")
+    assert full["SP-OBS-004"] == "warning" and llm["SP-OBS-004"] == "error"
+    assert "SP-EMB-004" in full and "SP-EMB-004" not in llm
+    explained = CliRunner().invoke(
+        main, ["explain", "SP-GOV-007", "--no-config", "--profile", "model-training"]
+    )
+    assert 'required_kinds = ["training-job", "experiment-tracker"' in explained.stdout

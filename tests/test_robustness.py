@@ -175,7 +175,7 @@ def test_paths_outside_the_working_directory_are_not_absolute(
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     result = invoke("check", str(tmp_path / "repo" / "s.yaml"), "--no-config")
-    assert result.stderr.startswith("../repo/s.yaml:5:21: unknown kind 'gpu'")
+    assert result.stderr.startswith("../repo/s.yaml:5:21: components[0].kind: unknown kind 'gpu'")
     assert str(tmp_path) not in result.stderr + result.stdout
     assert str(ROOT) not in result.stderr + result.stdout
 

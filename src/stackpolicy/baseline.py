@@ -75,12 +75,15 @@ def _at(display: str, exc: json.JSONDecodeError) -> Location:
     return Location(display, exc.lineno, exc.colno)
 
 
-def apply(findings: Sequence[Finding], baseline: Baseline) -> Outcome:
+def apply(findings: Sequence[Finding], baseline: Baseline, keep: Sequence[Finding] = ()) -> Outcome:
+    """`findings` not in the baseline; those in `keep` (the waiver rules')
+    are never hidden by it."""
     remaining = Counter(baseline)
     new = []
+    kept = {id(f) for f in keep}
     for finding in findings:
         k = identity(finding)
-        if remaining[k] > 0:
+        if id(finding) not in kept and remaining[k] > 0:
             remaining[k] -= 1
         else:
             new.append(finding)

@@ -201,6 +201,17 @@ def main(debug: bool, max_file_mb: float | None) -> None:
     limit_file_size(int(megabytes * 1024 * 1024))
 
 
+_ADD_POLICIES = click.option(
+    "--add-policies",
+    "-P",
+    "added_policies",
+    multiple=True,
+    type=_EXISTING,
+    help="Policy file or directory (repeatable) to load on top of the configured sources "
+    "(or of --policies).",
+)
+
+
 def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     """PATHS, policies, configuration and engine: what every checking command takes."""
     decorators = [
@@ -222,6 +233,7 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Configuration file. Default: the nearest .stackpolicy.yaml above the "
             "working directory.",
         ),
+        _ADD_POLICIES,
         click.option("--no-config", is_flag=True, help="Ignore any .stackpolicy.yaml."),
         click.option(
             "--discover",
@@ -271,6 +283,7 @@ def _request(stack: dict[str, Any], **more: Any) -> Request:
         no_config=stack["no_config"],
         changed=stack["changed"],
         engine=stack["engine"],
+        added_policies=stack["added_policies"],
         discover=stack["discover_paths"],
         profiles=stack["profiles"],
         **more,
@@ -497,9 +510,62 @@ def validate(fmt: str, **stack: Any) -> None:
     _exit_with(lambda: command.run(_request(stack), fmt))
 
 
+def _library_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Which library a library command reads: the configured one, as `check` does."""
+    decorators = [
+        click.option(
+            "--policies",
+            "-p",
+            "policy_paths",
+            multiple=True,
+            type=_EXISTING,
+            help="Policy file or directory (repeatable); replaces the configured sources. "
+            "Default: the configured library, else the bundled one.",
+        ),
+        _ADD_POLICIES,
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Configuration file. Default: the nearest .stackpolicy.yaml above the "
+            "working directory.",
+        ),
+        click.option(
+            "--no-config",
+            is_flag=True,
+            help="Ignore any .stackpolicy.yaml: the bundled library, untuned.",
+        ),
+        click.option(
+            "--profile",
+            "profiles",
+            multiple=True,
+            metavar="NAME",
+            help="Show the library as this profile tunes it (repeatable; default: the "
+            "config's `profile:`, else full). See docs/profiles.md.",
+        ),
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
+
+
+def _library_request(options: dict[str, Any], **more: Any) -> Request:
+    from stackpolicy.settings import Request  # imported when a command runs
+
+    return Request(
+        policy_paths=options["policy_paths"],
+        added_policies=options["added_policies"],
+        config=options["config_path"],
+        no_config=options["no_config"],
+        profiles=options["profiles"],
+        **more,
+    )
+
+
 @main.command()
 @_terminal_options(quiet=False)
 @click.argument("paths", nargs=-1, type=_EXISTING)
+@_library_options
 @click.option(
     "--require-cases",
     is_flag=True,
@@ -507,46 +573,36 @@ def validate(fmt: str, **stack: Any) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Show only the cases that did not pass.")
 @_ENGINE
-def test(paths: tuple[Path, ...], require_cases: bool, quiet: bool, engine: str) -> None:
+def test(
+    paths: tuple[Path, ...], require_cases: bool, quiet: bool, engine: str, **library: Any
+) -> None:
     """Run the policy unit tests (x_test.yaml beside x.yaml) under PATHS.
 
-    Default: the bundled library. Exit 0 when every case passes, 1 when one
-    fails, 2 when a test or policy cannot be loaded or run.
+    PATHS are policy files, test files or directories; a policy file brings
+    its x_test.yaml and a test file its x.yaml. Default: the configured
+    library, else the bundled one. Exit 0 when every case passes, 1 when one
+    fails (or, with --require-cases, a policy lacks a case), 2 when a test or
+    policy cannot be loaded or run.
     """
     from stackpolicy.commands import test as command
 
     quiet = quiet or bool(click.get_current_context().meta.get("stackpolicy.quiet"))  # `-q test`
-    _exit_with(lambda: command.run(_library(paths), require_cases, quiet, engine))
-
-
-_POLICIES = click.option(
-    "--policies",
-    "-p",
-    "policy_paths",
-    multiple=True,
-    type=_EXISTING,
-    help="Policy file or directory (repeatable). Default: the bundled library.",
-)
-
-
-def _library(policy_paths: tuple[Path, ...]) -> tuple[Path, ...]:
-    from stackpolicy.resources import bundled_policies
-
-    return policy_paths or (bundled_policies(),)
+    request = _library_request(library, paths=paths, engine=engine)
+    _exit_with(lambda: command.run(request, require_cases, quiet))
 
 
 @main.command()
 @_terminal_options()
-@_POLICIES
+@_library_options
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="Only this layer's policies.")
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def rules(policy_paths: tuple[Path, ...], layer: str | None, fmt: str) -> None:
-    """List the policies: id, severity, layer and title."""
+def rules(layer: str | None, fmt: str, **library: Any) -> None:
+    """List the policies as `check` runs them: id, severity, layer and title."""
     from stackpolicy.commands import rules as command
 
-    _exit_with(lambda: command.run(_library(policy_paths), layer, fmt))
+    _exit_with(lambda: command.run(_library_request(library), layer, fmt))
 
 
 def _complete_policy_ids(
@@ -555,9 +611,11 @@ def _complete_policy_ids(
     """Shell completion of `explain ID`: the ids of the library it would read."""
     from stackpolicy.errors import StackpolicyError
     from stackpolicy.library import load_library
+    from stackpolicy.resources import bundled_policies
 
+    paths = tuple(context.params.get("policy_paths") or ()) or (bundled_policies(),)
     try:
-        library = load_library(_library(tuple(context.params.get("policy_paths") or ())))
+        library = load_library(paths)
     except (StackpolicyError, OSError):
         return []  # a broken library completes nothing rather than crash the shell
     return [
@@ -570,23 +628,23 @@ def _complete_policy_ids(
 @main.command()
 @_terminal_options()
 @click.argument("policy_id", metavar="ID", shell_complete=_complete_policy_ids)
-@_POLICIES
-def explain(policy_id: str, policy_paths: tuple[Path, ...]) -> None:
+@_library_options
+def explain(policy_id: str, **library: Any) -> None:
     """Show one policy in full: why, how to fix, params, CEL and examples."""
     from stackpolicy.commands import explain as command
 
-    _exit_with(lambda: command.run(_library(policy_paths), policy_id))
+    _exit_with(lambda: command.run(_library_request(library), policy_id))
 
 
 @main.command()
 @_terminal_options()
-@_POLICIES
+@_library_options
 @_output("the reference")
-def docs(policy_paths: tuple[Path, ...], output: Path | None) -> None:
+def docs(output: Path | None, **library: Any) -> None:
     """Generate the Markdown reference of a policy library."""
     from stackpolicy.commands import docs as command
 
-    _exit_with(lambda: command.run(_library(policy_paths), output))
+    _exit_with(lambda: command.run(_library_request(library), output))
 
 
 @main.command()

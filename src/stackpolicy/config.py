@@ -59,6 +59,7 @@ class Config:
     policy_timeout: float | None = None
     waiver_sources: tuple[tuple[Document, tuple[str | int, ...]], ...] = ()
     """(document, key of its `waivers` list) for the config and the waivers file."""
+    waivers_path: Path | None = None
 
     @property
     def base(self) -> Path:
@@ -66,6 +67,13 @@ class Config:
 
     def stack_paths(self) -> list[Path]:
         """The `stack:` entries as paths; globs are expanded, in sorted order."""
+        named, globbed = self.stack_inputs()
+        return [*named, *globbed]
+
+    def stack_inputs(self) -> tuple[list[Path], list[Path]]:
+        """The `stack:` entries named as they are, and what their globs match:
+        a file named must be a manifest, a file a glob matches may be other YAML."""
+        named: list[Path] = []
         found: list[Path] = []
         for index, entry in enumerate(self.stack):
             if glob.has_magic(entry):
@@ -78,8 +86,8 @@ class Config:
                 raise ConfigError(
                     f"stack entry {entry!r} does not exist", self.document.locate(("stack", index))
                 )
-            found.append(path)
-        return found
+            named.append(path)
+        return named, found
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -142,6 +150,7 @@ def load_config(path: Path | None) -> Config:
         baseline=base / data["baseline"] if "baseline" in data else None,
         policy_timeout=data.get("policy_timeout"),
         waiver_sources=tuple(sources),
+        waivers_path=base / data["waivers_file"] if "waivers_file" in data else None,
     )
 
 

@@ -9,6 +9,7 @@ Commands build `Settings`, call `check` (or `validate`), and render the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -16,24 +17,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackpolicy import baseline, cel
-from stackpolicy.config import RuleTuning
+from stackpolicy.config import CONFIG_NAME, RuleTuning
 from stackpolicy.discovery.mapping import load_mapping
 from stackpolicy.discovery.merge import merge
 from stackpolicy.discovery.scan import discover
 from stackpolicy.engine import evaluate, run_rules
-from stackpolicy.errors import StackpolicyError, UsageError
+from stackpolicy.errors import PolicyError, StackpolicyError, UsageError
 from stackpolicy.findings import Finding
 from stackpolicy.inputs import load_stack, no_manifest, read_inputs
+from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy, RuleScope
-from stackpolicy.policyfile import load_policies
+from stackpolicy.policyfile import LoadedPolicies, is_test_file, load_policies
 from stackpolicy.profiles import load_profiles
 from stackpolicy.report import Report
 from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS, builtin_policies
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.settings import POLICY_MEMORY_BYTES, Settings
-from stackpolicy.sources import policy_sources
+from stackpolicy.sources import policy_sources, unique_files
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.waivers import Waiver, apply_waivers, load_waivers
@@ -84,10 +86,11 @@ def check(settings: Settings) -> Report:
     active: Sequence[Finding] = (*outcome.active, *problems.findings)
     counts = (0, 0)
     if prepared.known is not None:
-        compared = baseline.apply(active, prepared.known)
+        # A waiver that expires must fail the run whatever the baseline says.
+        compared = baseline.apply(active, prepared.known, keep=problems.findings)
         active, counts = compared.new, (compared.baselined, compared.gone)
     kept, kept_waived = tuple(active), outcome.waived
-    if settings.changed:
+    if settings.changed and not library_changed(settings):
         scopes = {p.id: p.scope for p in prepared.policies}
         kept = select_changed(kept, settings.paths, scopes)
         kept_waived = select_changed(kept_waived, settings.paths, scopes)
@@ -112,7 +115,7 @@ def validate(settings: Settings) -> Report:
         findings = evaluate(
             loaded.stack, rules, backend, settings.policy_timeout, POLICY_MEMORY_BYTES
         ).findings
-    if settings.changed:
+    if settings.changed and not library_changed(settings):
         findings = select_changed(findings, settings.paths, {})
     policies = tuple(r.policy for r in rules)
     return _report(loaded, findings, (), loaded.errors, policies, _Clock())
@@ -134,19 +137,32 @@ def builtin_rules(settings: Settings) -> tuple[Rule[StackContext], ...]:
 
 
 def read_stack(settings: Settings) -> LoadedStack:
-    # pre-commit passes every changed YAML file; without a configured stack,
-    # those that are not manifests are simply not part of it.
-    lenient = settings.changed and not settings.config.stack
-    paths = stack_paths(settings)
+    """The configured stack (a glob's matches may be other YAML, which is
+    skipped), or PATHS, and what discovery finds. pre-commit passes every
+    changed YAML file; without a configured stack, those that are not
+    manifests are not part of it."""
+    named, globbed, lenient = _stack_inputs(settings)
     if not settings.discover:
-        return load_stack(paths, lenient=lenient)
-    fragments, errors = read_inputs(paths, lenient=lenient) if paths else ([], [])
+        return load_stack(named, lenient=lenient, found=globbed)
+    read = read_inputs(named, lenient=lenient, found=globbed)
+    errors = list(read.errors)
     found = discover(settings.discover, mapping=load_mapping(settings.config.discovery_mapping))
-    merged = merge(fragments, found.components)
+    merged = merge(list(read.fragments), found.components)
     if not merged.fragments and not errors and not found.errors:
-        errors.append(no_manifest([*paths, *settings.discover]))
+        errors.append(no_manifest([*named, *globbed, *settings.discover]))
     loaded = build_stack(merged.fragments, [*errors, *found.errors], found.components)
-    return dataclasses.replace(loaded, warnings=(*found.warnings, *merged.warnings))
+    return dataclasses.replace(
+        loaded, warnings=(*found.warnings, *merged.warnings), skipped=read.warnings
+    )
+
+
+def _stack_inputs(settings: Settings) -> tuple[list[Path], list[Path], bool]:
+    """(files named, files a configured glob matched, lenient)."""
+    config = settings.config
+    if config.stack and (settings.changed or not settings.paths):
+        named, globbed = config.stack_inputs()
+        return named, globbed, False
+    return stack_paths(settings), [], settings.changed
 
 
 def stack_paths(settings: Settings) -> list[Path]:
@@ -166,8 +182,8 @@ def stack_paths(settings: Settings) -> list[Path]:
 
 def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -> _Prepared:
     config = settings.config
-    sources = policy_sources(config, settings.policy_paths)
-    library = load_policies(sources, backend)
+    sources = policy_sources(config, settings.policy_paths, settings.added_policies)
+    library = load_policies(unique_files(sources), backend)
     profiles = profile_tunings(settings, sources)
     waivers = tuple(load_waivers(config))
     stack_rules = (*builtin_rules(settings), *library.policies)
@@ -179,9 +195,37 @@ def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -
         stack_rules=tune(stack_rules, config.rules, profiles),
         waiver_rules=tune(waiver_rules, config.rules, profiles),
         waivers=waivers,
-        errors=(*loaded.errors, *library.errors),
+        errors=(*loaded.errors, *library.errors, *_kind_typos(library, loaded)),
         known=known,
     )
+
+
+def _kind_typos(library: LoadedPolicies, loaded: LoadedStack) -> list[PolicyError]:
+    used = {c.kind for c in loaded.stack.components}
+    return misspelt_kinds((c.policy for c in library.policies), used)
+
+
+def library_changed(settings: Settings) -> bool:
+    """Whether a changed file is one that changes what every finding is: a
+    policy or policy test, the configuration, the waivers or the baseline.
+    Then the whole stack's findings are reported, not only those in the
+    changed files (the stack may fail now without any manifest changing)."""
+    if not settings.changed:
+        return False
+    config = settings.config
+    files = [config.path, config.waivers_path, settings.baseline]
+    exact = {p.resolve() for p in files if p is not None}
+    sources: list[Path] = []
+    with contextlib.suppress(StackpolicyError):  # no policies configured: no change is to one
+        sources = policy_sources(config, settings.policy_paths, settings.added_policies)
+    roots = [p.resolve() for p in sources]
+    for path in settings.paths:
+        full = path.resolve()
+        if full in exact or path.name == CONFIG_NAME or is_test_file(path):
+            return True
+        if any(full == root or full.is_relative_to(root) for root in roots):
+            return True
+    return False
 
 
 def failed_report(error: StackpolicyError) -> Report:
@@ -219,6 +263,7 @@ def _report(
         waived=tuple(waived),
         timings=tuple(clock.laps),
         stack=loaded.stack,
+        skipped=loaded.skipped,
         warnings=loaded.warnings,
     )
 

@@ -25,6 +25,7 @@ from stackpolicy.location import Location
 from stackpolicy.policyfile import (
     TEST_SUFFIX,
     LoadedPolicies,
+    is_test_file,
     load_policies,
     policy_files,
     with_params,
@@ -35,6 +36,7 @@ from stackpolicy.rules import STACK_RULES
 from stackpolicy.rules.cel import CompiledPolicy
 from stackpolicy.schemacheck import schema_errors
 from stackpolicy.settings import DEFAULT_POLICY_TIMEOUT, POLICY_MEMORY_BYTES
+from stackpolicy.sources import unique_files
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.tuning import tune
 from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
@@ -110,14 +112,70 @@ class SuiteReport:
     results: tuple[CaseResult, ...]
     errors: tuple[StackpolicyError, ...]
     coverage: Coverage
+    policies: tuple[str, ...] = ()
+    """The ids of the policies under test."""
+    untested_files: tuple[str, ...] = ()
+    """Policy files under test that no case tests at all."""
 
 
-def run_suite(paths: Sequence[Path], backend: AnyBackend) -> SuiteReport:
-    """Load the policies under `paths` and their tests, and run every case."""
-    library = load_policies(paths, backend)
-    files, errors = load_case_files(paths, library)
-    results = run_tests(files, library, backend, _profiles(paths))
-    return SuiteReport(results, (*library.errors, *errors), coverage(files, library))
+def run_suite(
+    paths: Sequence[Path], backend: AnyBackend, library: Sequence[Path] = ()
+) -> SuiteReport:
+    """Run the tests of the policies under `paths`: a policy file brings its
+    `x_test.yaml`, a test file its `x.yaml`. `library` is the rest of the
+    library (the configured sources), whose policies a test may name."""
+    policies, tests = paired(paths)
+    loaded = _with_library(load_policies(policies, backend), library, backend)
+    files, errors = load_case_files(tests, loaded)
+    results = run_tests(files, loaded, backend, _profiles([*paths, *library]))
+    shown = {display_path(p) for p in policies}
+    under_test = [c.policy.id for c in loaded.policies if c.policy.location.path in shown]
+    covered = coverage(files, under_test)
+    by_file: dict[str, list[str]] = {}
+    for compiled in loaded.policies:
+        by_file.setdefault(compiled.policy.location.path, []).append(compiled.policy.id)
+    untested_files = tuple(
+        path
+        for path in dict.fromkeys(display_path(p) for p in policies)
+        if by_file.get(path) and all(i in covered.untested for i in by_file[path])
+    )
+    return SuiteReport(
+        results, (*loaded.errors, *errors), covered, tuple(under_test), untested_files
+    )
+
+
+def _with_library(
+    tested: LoadedPolicies, library: Sequence[Path], backend: AnyBackend
+) -> LoadedPolicies:
+    """The policies under test, and those of the library their tests may
+    also name. A policy under test shadows a library policy of the same id
+    (a copy being changed), and the library's own errors are not this run's."""
+    ids = {c.policy.id for c in tested.policies}
+    if not library:
+        return tested
+    rest = load_policies(unique_files(library), backend)
+    more = tuple(c for c in rest.policies if c.policy.id not in ids)
+    return LoadedPolicies((*tested.policies, *more), tested.errors)
+
+
+def paired(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The policy files and the test files under `paths`, each file with its
+    sibling: `stackpolicy test x.yaml` and `stackpolicy test x_test.yaml` both
+    run x's cases."""
+    policies = policy_files(paths)
+    tests = policy_files(paths, tests=True)
+    # A directory brings both sides already (and its profiles/ are no policies).
+    siblings = [_sibling(p) for p in paths if p.is_file()]
+    existing = [p for p in siblings if p.is_file()]
+    policies += [p for p in existing if not is_test_file(p)]
+    tests += [p for p in existing if is_test_file(p)]
+    return unique_files(policies), unique_files(tests)
+
+
+def _sibling(path: Path) -> Path:
+    if is_test_file(path):
+        return path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix)
+    return path.with_name(path.stem + TEST_SUFFIX + path.suffix)
 
 
 def load_case_files(
@@ -294,8 +352,8 @@ def _matches(expected: Expected, finding: Finding) -> bool:
     )
 
 
-def coverage(files: Sequence[CaseFile], library: LoadedPolicies) -> Coverage:
-    """Every policy should have a case it passes on and a case it fails on."""
+def coverage(files: Sequence[CaseFile], ids: Sequence[str]) -> Coverage:
+    """Every policy under test should have a case it passes on and a case it fails on."""
     tested: dict[str, tuple[bool, bool]] = {}
     for file in files:
         for policy_id in file.policies:
@@ -304,7 +362,6 @@ def coverage(files: Sequence[CaseFile], library: LoadedPolicies) -> Coverage:
                 hits = any(e.policy == policy_id for e in case.expect)
                 passing, failing = passing or not hits, failing or hits
             tested[policy_id] = (passing, failing)
-    ids = [c.policy.id for c in library.policies]
     return Coverage(
         untested=tuple(i for i in ids if i not in tested),
         no_passing_case=tuple(i for i, (p, _) in tested.items() if not p),

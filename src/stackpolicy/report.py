@@ -39,6 +39,8 @@ class Report:
     """The stack that was checked, for commands that need more than findings (audit)."""
     timings: tuple[tuple[str, float], ...] = ()
     """Seconds per phase (load, compile, evaluate), for --stats."""
+    skipped: tuple[StackpolicyError, ...] = ()
+    """Files looked at that are not part of the stack, with why (--verbose)."""
     warnings: tuple[StackpolicyError, ...] = ()
     """What was read with a caveat: printed, never failing the run."""
 

@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.resources import schema
+from stackpolicy.suggest import did_you_mean
 from stackpolicy.yamlload import Document, PathKey
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # fullmatch: `$` would allow a final newline
@@ -102,7 +103,10 @@ def _located(
         allowed = set(err.schema.get("properties", {}))
         extra = next((k for k in err.instance if k not in allowed), None)
         if extra is not None:
-            return error(f"{where}: unknown field {extra!r}", document.locate_key((*key, extra)))
+            hint = did_you_mean(extra, allowed)
+            return error(
+                f"{where}: unknown field {extra!r}{hint}", document.locate_key((*key, extra))
+            )
     if err.validator == "type":
         actual = _JSON_TYPES.get(type(err.instance), type(err.instance).__name__)
         expected = err.validator_value
@@ -114,9 +118,23 @@ def _located(
         # ECMA-262, refuses a final newline. People read it as `$`.
         shown = str(err.validator_value).replace("$(?!\\n)", "$")
         message = f"{where}: {_short(f'{err.instance!r} does not match {shown!r}')}"
+    elif err.validator == "enum" and isinstance(err.instance, str):
+        name = str(key[-1]) if key and isinstance(key[-1], str) else "value"
+        message = f"{where}: {_not_one_of(err.instance, err.validator_value, err.schema, name)}"
     else:
         message = f"{where}: {_short(err.message)}"
     return error(message, document.locate(key))
+
+
+def _not_one_of(value: str, allowed: object, schema: object, field: str) -> str:
+    """A value outside an enum, with the nearest allowed one. A long list is
+    not repeated: the schema's description says where to look."""
+    choices = [str(c) for c in allowed] if isinstance(allowed, list) else []
+    hint = did_you_mean(value, choices)
+    if len(choices) <= 8:
+        return _short(f"{value!r} is not one of {choices!r}") + hint
+    why = schema.get("description") if isinstance(schema, dict) else None
+    return f"unknown {field} {value!r}{hint}" + (f": {why}" if why else "")
 
 
 def _deepest(err: ValidationError) -> ValidationError:

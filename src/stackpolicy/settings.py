@@ -48,6 +48,8 @@ class Request:
     fail_on: Severity | None = None
     format: str | None = None
     sarif_category: str | None = None
+    added_policies: tuple[Path, ...] = ()
+    """`--add-policies`: loaded on top of the configured sources (or of `-p`)."""
     discover: tuple[Path, ...] = ()
     """Infrastructure code to discover components in; empty means the config's."""
     profiles: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ class Settings:
     format: str
     sarif_category: str
     waiver_warning_days: int
+    added_policies: tuple[Path, ...] = ()
     discover: tuple[Path, ...] = ()
     """Where discovery looks; empty means no discovery."""
     profiles: tuple[str, ...] = DEFAULT_PROFILES
@@ -105,6 +108,7 @@ def resolve(request: Request, config: Config) -> Settings:
             if config.waiver_warning_days is None
             else config.waiver_warning_days
         ),
+        added_policies=request.added_policies,
         discover=request.discover or config.discover,
         profiles=request.profiles or config.profiles or DEFAULT_PROFILES,
         profiles_at=_profiles_at(request, config),

@@ -23,13 +23,21 @@ from types import ModuleType
 from stackpolicy.config import Config
 from stackpolicy.errors import ConfigError
 from stackpolicy.location import Location
+from stackpolicy.policyfile import policy_files
 from stackpolicy.resources import bundled_policies
 
 ENTRY_POINT_GROUP = "stackpolicy.policies"
 
 
-def policy_sources(config: Config, command_line: Sequence[Path]) -> list[Path]:
-    """`--policies` on the command line replaces the configured sources."""
+def policy_sources(
+    config: Config, command_line: Sequence[Path], added: Sequence[Path] = ()
+) -> list[Path]:
+    """`--policies` on the command line replaces the configured sources;
+    `--add-policies` loads more on top of them (or of `--policies`)."""
+    return [*_sources(config, command_line), *added]
+
+
+def _sources(config: Config, command_line: Sequence[Path]) -> list[Path]:
     if command_line:
         return list(command_line)
     paths = [bundled_policies()] if config.bundled else []
@@ -65,3 +73,17 @@ def package_policies(name: str, where: Location) -> Path:
     if not path.is_dir():
         raise ConfigError(f"policy library {name!r} points at {path}, not a directory", where)
     return path
+
+
+def unique_files(paths: Sequence[Path]) -> list[Path]:
+    """Each file once, directories as their policy files: a policy directory
+    that is configured and also named on the command line must not define
+    its policies twice."""
+    seen: set[Path] = set()
+    result: list[Path] = []
+    for path in paths:
+        for file in [path] if path.is_file() else policy_files([path]):
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                result.append(file)
+    return result

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from stackpolicy.errors import ManifestError, StackpolicyError
 from stackpolicy.location import Location
+from stackpolicy.suggest import did_you_mean
 from stackpolicy.vocabulary import KIND_LAYER
 from stackpolicy.yamlload import Document, PathKey
 
@@ -163,6 +164,9 @@ class Stack:
 class LoadedStack:
     stack: Stack
     errors: tuple[StackpolicyError, ...]
+    skipped: tuple[StackpolicyError, ...] = ()
+    """Files that were looked at and are not part of the stack, each with why
+    (a Helm template, a policy file): for `--verbose`."""
     warnings: tuple[StackpolicyError, ...] = ()
     """What was read with a caveat (a file skipped, a discovered name changed)."""
 
@@ -235,8 +239,8 @@ def _component(declared: Declared, problems: list[StackpolicyError]) -> Componen
     if known is None and layer is None:
         problems.append(
             ManifestError(
-                f"unknown kind {kind!r}: use a kind from the vocabulary "
-                "(stackpolicy schema manifest) or give the custom kind a layer",
+                f"unknown kind {kind!r}{did_you_mean(str(kind), KIND_LAYER)}: use a kind "
+                "from the vocabulary (stackpolicy schema manifest) or give the custom kind a layer",
                 locator.field(("kind",)) or locator.origin(),
             )
         )

@@ -24,6 +24,7 @@ from stackpolicy.findings import SEVERITY_RANK
 from stackpolicy.location import Location
 from stackpolicy.policyfile import with_params
 from stackpolicy.rules.base import Rule
+from stackpolicy.suggest import did_you_mean
 
 RuleT = TypeVar("RuleT", bound=Rule[Any])
 
@@ -33,7 +34,8 @@ def check_patterns(tunings: Sequence[RuleTuning], ids: Collection[str]) -> None:
     for tuning in tunings:
         if not any(fnmatchcase(i, tuning.pattern) for i in ids):
             where = tuning.document.locate_key(("rules", tuning.pattern))
-            raise ConfigError(f"rules: {tuning.pattern!r} matches no policy", where)
+            hint = "" if has_magic(tuning.pattern) else did_you_mean(tuning.pattern, ids)
+            raise ConfigError(f"rules: {tuning.pattern!r} matches no policy{hint}", where)
 
 
 def tune(

@@ -207,7 +207,7 @@ def test_broken_input_exits_2(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: x, kind: gpu}\n")
     result = audit("s.yaml", "--no-config")
     assert result.exit_code == 2
-    assert result.stderr.startswith("s.yaml:5:21: unknown kind 'gpu'")
+    assert result.stderr.startswith("s.yaml:5:21: components[0].kind: unknown kind 'gpu'")
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -148,7 +148,7 @@ def test_a_stack_that_does_not_load_is_exit_2_and_no_bom(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: gpu}\n")
     result = bom("s.yaml", "-o", "bom.json")
     assert result.exit_code == 2
-    assert result.stderr.startswith("s.yaml:5:22: unknown kind 'gpu'")
+    assert result.stderr.startswith("s.yaml:5:22: components[0].kind: unknown kind 'gpu'")
     assert not Path("bom.json").exists()
 
 

@@ -49,7 +49,7 @@ def test_quiet_still_shows_errors(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: gpu}\n")
     code, out, err = run("check", "-q", "s.yaml", "-p", OWNERS)
     assert (code, out) == (2, "")
-    assert err.startswith("s.yaml:5:22: unknown kind 'gpu'")
+    assert err.startswith("s.yaml:5:22: components[0].kind: unknown kind 'gpu'")
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

@@ -112,7 +112,7 @@ def test_broken_stack_exits_2(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: x, kind: gpu}\n")
     result = trace("x", "s.yaml", "--no-config")
     assert result.exit_code == 2
-    assert result.stderr.startswith("s.yaml:5:21: unknown kind 'gpu'")
+    assert result.stderr.startswith("s.yaml:5:21: components[0].kind: unknown kind 'gpu'")
 
 
 HOSTILE = r"a\n::error::x\e]0;t\a\u202e| <b>#`"

@@ -38,7 +38,7 @@ def test_stdin_merges_with_files(write: Write) -> None:
 def test_errors_in_stdin_are_located() -> None:
     code, out, err = run("validate", "-", stdin=STACK_HEAD + "  - {name: x, kind: gpu}\n")
     assert (code, out) == (2, "Not checked: 1 problem in the input (see above).\n")
-    assert err.startswith("<stdin>:5:21: unknown kind 'gpu'")
+    assert err.startswith("<stdin>:5:21: components[0].kind: unknown kind 'gpu'")
 
 
 def test_stdin_is_bounded() -> None:

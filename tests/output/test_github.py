@@ -56,6 +56,6 @@ def test_problems_are_annotations_too(write: Write) -> None:
     assert result.exit_code == 2
     assert result.stdout.splitlines()[0] == (
         "::error file=s.yaml,line=5,col=22,endLine=5,endColumn=25,title=stackpolicy"
-        "::unknown kind 'gpu': use a kind from the vocabulary (stackpolicy schema manifest) "
-        "or give the custom kind a layer"
+        "::components[0].kind: unknown kind 'gpu': use a kind from the vocabulary "
+        "(stackpolicy schema manifest) or give the custom kind a layer"
     )

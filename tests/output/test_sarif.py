@@ -104,7 +104,7 @@ def test_errors_still_give_valid_sarif(write: Write) -> None:
     write("s.yaml", STACK_HEAD + "  - {name: wh, kind: gpu}\n")
     result = CliRunner().invoke(main, ["check", "s.yaml", "-f", "sarif", "-o", "out.sarif"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("s.yaml:5:22: unknown kind 'gpu'")
+    assert result.stderr.startswith("s.yaml:5:22: components[0].kind: unknown kind 'gpu'")
     log = valid(Path("out.sarif").read_text())
     [invocation] = log["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import click
 
+from stackpolicy import pipeline
 from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
+from stackpolicy.library import Library, load_library
 from stackpolicy.output import FormatOptions, check_format
 from stackpolicy.output.text import summary
 from stackpolicy.report import Report, sorted_errors
-from stackpolicy.settings import Request, read_config
+from stackpolicy.settings import Request, Settings, read_config
+from stackpolicy.sources import policy_sources
 
 
 def echo_errors(errors: Iterable[StackpolicyError]) -> None:
@@ -56,6 +59,18 @@ def terminal() -> Terminal:
         verbose=bool(meta.get("stackpolicy.verbose")),
         color=meta.get("stackpolicy.color"),
     )
+
+
+def library_paths(settings: Settings) -> list[Path]:
+    """The policy sources `check` would load: configured, or `-p`, plus `-P`."""
+    return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
+
+
+def configured_library(settings: Settings) -> Library:
+    """The library `check` would run, as `rules`, `explain` and `docs` show it."""
+    sources = library_paths(settings)
+    profiles = pipeline.profile_tunings(settings, sources)
+    return load_library(sources, settings.config.rules, profiles)
 
 
 def use_color() -> bool:
@@ -109,6 +124,7 @@ def emit(
 def verbose_lines(report: Report) -> list[str]:
     """What --verbose adds on stderr: what was read, what ran, how long it took."""
     said = [f"stackpolicy: read {line(name)}" for name in report.files]
+    said += [f"stackpolicy: {line(s.location.path)}: {line(s.message)}" for s in report.skipped]
     policies = ", ".join(sorted(line(policy.id) for policy in report.policies))
     said.append(f"stackpolicy: policies loaded: {len(report.policies)} ({policies})")
     said.append(

@@ -19,7 +19,10 @@ def run(request: Request, output: Path) -> int:
     echo_errors(report.errors)
     if report.errors:
         return EXIT_ERROR  # a baseline of a half-checked stack would hide findings
-    write_atomic(output, baseline.render(report.findings))
+    # A waiver that expires or lapses is for its owner to act on, never to baseline.
+    waiver_rules = {p.id for p in report.policies if p.scope == "waiver"}
+    recorded = [f for f in report.findings if f.policy_id not in waiver_rules]
+    write_atomic(output, baseline.render(recorded))
     if not terminal().quiet:
-        click.echo(line(f"{output}: {len(report.findings)} findings recorded"), err=True)
+        click.echo(line(f"{output}: {len(recorded)} findings recorded"), err=True)
     return EXIT_OK

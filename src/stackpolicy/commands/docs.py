@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from stackpolicy.commands import echo_errors
+from stackpolicy.commands import configured_library, echo_errors
 from stackpolicy.fileio import write_atomic
-from stackpolicy.library import load_library
 from stackpolicy.reference import markdown
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
+from stackpolicy.settings import Request, read_config, resolve
 
 
-def run(paths: Sequence[Path], output: Path | None) -> int:
-    library = load_library(paths)
+def run(request: Request, output: Path | None) -> int:
+    settings = resolve(request, read_config(request))
+    library = configured_library(settings)
     echo_errors(library.errors)
     text = markdown(library)
     if output is None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 
 import click
 
+from stackpolicy.commands import configured_library
 from stackpolicy.escape import line
-from stackpolicy.library import Entry, load_library
+from stackpolicy.library import Entry
 from stackpolicy.reference import rule_yaml, scope, value_text
 from stackpolicy.report import EXIT_OK
+from stackpolicy.settings import Request, read_config, resolve
 
 
-def run(paths: Sequence[Path], policy_id: str) -> int:
-    click.echo(render(load_library(paths).find(policy_id)), nl=False)
+def run(request: Request, policy_id: str) -> int:
+    settings = resolve(request, read_config(request))
+    library = configured_library(settings)
+    click.echo(render(library.find(policy_id)), nl=False)
     return EXIT_OK
 
 

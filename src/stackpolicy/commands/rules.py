@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from pathlib import Path
 
 import click
 
-from stackpolicy.commands import echo_errors
+from stackpolicy.commands import configured_library, echo_errors
 from stackpolicy.escape import line
-from stackpolicy.library import load_library
 from stackpolicy.report import EXIT_ERROR, EXIT_OK
+from stackpolicy.settings import Request, read_config, resolve
 
 
-def run(paths: Sequence[Path], layer: str | None, fmt: str) -> int:
-    library = load_library(paths)
+def run(request: Request, layer: str | None, fmt: str) -> int:
+    settings = resolve(request, read_config(request))
+    library = configured_library(settings)
     echo_errors(library.errors)
     policies = [e.policy for e in library.entries if layer is None or e.policy.layer == layer]
     if fmt == "json":

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import groupby
-from pathlib import Path
 
 import click
 
 from stackpolicy import cel
-from stackpolicy.commands import echo_errors
+from stackpolicy.commands import echo_errors, library_paths
 from stackpolicy.escape import line
 from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
 from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from stackpolicy.settings import Request, read_config, resolve
 
 
-def run(paths: Sequence[Path], require_cases: bool, quiet: bool, engine: str = "auto") -> int:
-    report = run_suite(paths, cel.backend(engine))
+def run(request: Request, require_cases: bool, quiet: bool) -> int:
+    """Test the policies under the request's PATHS (default: the configured
+    library) against the configured library, which their tests may name.
+    Tuning is not applied: a case is a unit test of the policy as written,
+    with the params the case sets."""
+    settings = resolve(request, read_config(request))
+    library = library_paths(settings)
+    report = run_suite(settings.paths or library, cel.backend(settings.engine), library)
     echo_errors(report.errors)
     click.echo(render(report, require_cases, quiet), nl=False)
     return exit_code(report, require_cases)
@@ -27,7 +32,7 @@ def exit_code(report: SuiteReport, require_cases: bool) -> int:
         return EXIT_ERROR
     if not all(r.passed for r in report.results):
         return EXIT_FINDINGS
-    if require_cases and not report.coverage.complete:
+    if require_cases and (not report.coverage.complete or not report.results):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -48,6 +53,10 @@ def render(report: SuiteReport, require_cases: bool, quiet: bool) -> str:
     lines.append(
         f"{len(results)} cases: {passed} passed, {failed} failed, {errored} could not run."
     )
+    level = "error" if require_cases else "warning"
+    lines += [f"{level}: {line(path)} has no test cases" for path in report.untested_files]
+    if not results and not report.untested_files:
+        lines.append(f"{level}: no policy tests found (x_test.yaml beside x.yaml)")
     lines.extend(_coverage_lines(report.coverage, require_cases))
     return "\n".join(lines) + "\n"
 

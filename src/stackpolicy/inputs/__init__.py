@@ -8,6 +8,7 @@ find files (files.py) -> a reader per file (manifest.py, ...) -> build_stack
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -61,37 +62,59 @@ DISCOVERY_READERS = ("terraform", "kubernetes", "compose", "backstage")
 
 
 def load_stack(
-    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] | None = None
+    paths: Sequence[Path],
+    *,
+    lenient: bool = False,
+    readers: Sequence[str] | None = None,
+    found: Sequence[Path] = (),
 ) -> LoadedStack:
     """Read every input under `paths` and merge it into one stack.
 
     `readers` name the formats to read (default: the stack manifest).
     `lenient` (pre-commit passes every changed YAML file) treats named files
     like files found in a directory: one that is not an input is skipped, and
-    finding no input at all is no error.
+    finding no input at all is no error. `found` are files read as if found
+    in a directory (what a configured glob matched): they may be other YAML.
     """
-    fragments, errors = read_inputs(paths, lenient=lenient, readers=readers)
-    if not fragments and not errors and not lenient:
-        errors.append(no_manifest(paths))
-    return build_stack(fragments, errors)
+    read = read_inputs(paths, lenient=lenient, readers=readers, found=found)
+    errors = list(read.errors)
+    if not read.fragments and not errors and not lenient:
+        errors.append(no_manifest([*paths, *found]))
+    return dataclasses.replace(build_stack(read.fragments, errors), skipped=read.warnings)
 
 
 def read_inputs(
-    paths: Sequence[Path], *, lenient: bool = False, readers: Sequence[str] | None = None
-) -> tuple[list[Fragment], list[StackpolicyError]]:
-    """The fragments in every input under `paths`, and what could not be read."""
+    paths: Sequence[Path],
+    *,
+    lenient: bool = False,
+    readers: Sequence[str] | None = None,
+    found: Sequence[Path] = (),
+) -> Read:
+    """The fragments in every input under `paths` (and `found`), what could
+    not be read, and (as warnings) the files skipped as not ours, with why."""
     chosen = [READERS[name] for name in (MANIFEST_READERS if readers is None else readers)]
     suffixes = tuple(dict.fromkeys(s for reader in chosen for s in reader.suffixes))
     fragments: list[Fragment] = []
     errors: list[StackpolicyError] = []
-    for file in find_files(paths, suffixes, explicit=not lenient):
+    skipped: list[StackpolicyError] = []
+    for file in _files(paths, found, suffixes, lenient):
         # A file named on its own is read whatever its name ends in.
         matching = [r for r in chosen if file.path.name.endswith(r.suffixes)]
         for reader in matching or (chosen if file.explicit else []):
             read = reader.read(file)
             fragments += read.fragments
             errors += read.errors
-    return fragments, errors
+            skipped += read.warnings
+    return Read(tuple(fragments), tuple(errors), tuple(skipped))
+
+
+def _files(
+    paths: Sequence[Path], found: Sequence[Path], suffixes: tuple[str, ...], lenient: bool
+) -> list[InputFile]:
+    named = find_files(paths, suffixes, explicit=not lenient)
+    seen = {file.path.resolve() for file in named}
+    more = [f for f in find_files(found, suffixes, explicit=False) if f.path.resolve() not in seen]
+    return [*named, *more]
 
 
 def no_manifest(paths: Sequence[Path]) -> StackpolicyError:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from stackpolicy.errors import ManifestError, StackpolicyError
+from stackpolicy.errors import ManifestError, StackpolicyError, YamlError
 from stackpolicy.inputs.files import InputFile
 from stackpolicy.inputs.read import Read
 from stackpolicy.location import Location
 from stackpolicy.schemacheck import schema_errors, value_at
 from stackpolicy.stack import Declared, DocumentLocator, Fragment
-from stackpolicy.yamlload import Document, PathKey, load_file
+from stackpolicy.yamlload import Document, PathKey, load_documents, read_text
 
 API_VERSION = "stackpolicy/v1"
 
@@ -20,16 +21,26 @@ class ManifestReader:
     suffixes = (".yaml", ".yml")
 
     def read(self, file: InputFile) -> Read:
-        """Every manifest document in the file. Other YAML documents are
-        skipped, so a stack can live beside other configuration; a file named
-        on its own must hold a manifest."""
+        """Every manifest document in the file. Other YAML (a Helm template,
+        CloudFormation, a policy file, another tool's config) is skipped, so a
+        stack can live beside it; a file that claims to be a manifest
+        (`apiVersion: stackpolicy/v1`) and is broken is an error, and so is a
+        file named on its own that holds no manifest."""
         try:
-            documents = load_file(file.path, file.display)
-        except StackpolicyError as exc:
+            text = read_text(file.path, file.display)
+        except StackpolicyError as exc:  # not a regular file, too large, not UTF-8
             return Read(errors=(exc,))
+        try:
+            documents = load_documents(text, file.display)
+        except YamlError as exc:
+            if file.explicit or claims_ours(text):
+                return Read(errors=(exc,))
+            return Read(warnings=(_skipped(f"not YAML stackpolicy reads ({exc.message})", exc),))
         manifests = [doc for doc in documents if _is_manifest(doc)]
-        if file.explicit and not manifests:
-            return Read(errors=(_not_a_manifest(documents, file.display),))
+        if not manifests:
+            if file.explicit:
+                return Read(errors=(_not_a_manifest(documents, file.display),))
+            return Read(warnings=(_skipped(_why_not(documents), Location(file.display)),))
         fragments: list[Fragment] = []
         errors: list[StackpolicyError] = []
         for doc in manifests:
@@ -38,6 +49,29 @@ class ManifestReader:
             if not doc_errors:
                 fragments.append(fragment(doc, ()))
         return Read(tuple(fragments), tuple(errors))
+
+
+def claims_ours(text: str) -> bool:
+    """Whether YAML that does not load says it is a stackpolicy document."""
+    return _CLAIM.search(text) is not None
+
+
+_CLAIM = re.compile(r"""\bapiVersion['"]?\s*:\s*['"]?stackpolicy/""")
+OTHER_KINDS = ("PolicySet", "PolicyTest")
+"""Our documents that are not manifests: policy files and policy tests."""
+
+
+def _skipped(reason: str, where: StackpolicyError | Location) -> ManifestError:
+    location = where.location if isinstance(where, StackpolicyError) else where
+    return ManifestError(f"skipped: {reason}", Location(location.path))
+
+
+def _why_not(documents: list[Document]) -> str:
+    kinds = {doc.data.get("kind") for doc in documents if _is_ours(doc)}
+    ours = sorted(str(k) for k in kinds if k in OTHER_KINDS)
+    if ours:
+        return f"a stackpolicy {' and '.join(ours)}, not a stack manifest"
+    return f"no {API_VERSION} document"
 
 
 def embedded(doc: Document, key: PathKey) -> Read:
@@ -68,9 +102,14 @@ def fragment(doc: Document, key: PathKey) -> Fragment:
     )
 
 
-def _is_manifest(doc: Document) -> bool:
+def _is_ours(doc: Document) -> bool:
     data = doc.data
     return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("stackpolicy/")
+
+
+def _is_manifest(doc: Document) -> bool:
+    """Ours, and not a policy file or policy test (which share the apiVersion)."""
+    return _is_ours(doc) and doc.data.get("kind") not in OTHER_KINDS
 
 
 def _not_a_manifest(loaded: list[Document], display: str) -> ManifestError:
@@ -80,6 +119,12 @@ def _not_a_manifest(loaded: list[Document], display: str) -> ManifestError:
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a scalar"
         return ManifestError(f"expected a mapping (a stack manifest), got {kind}", doc.locate(()))
+    if _is_ours(doc):
+        return ManifestError(
+            f"not a stack manifest: kind {doc.data.get('kind')!r} is a policy file's "
+            "(a manifest is kind: Stack)",
+            doc.locate(("kind",)),
+        )
     return ManifestError(
         f"not a stack manifest: apiVersion must be {API_VERSION!r}", doc.locate_key(("apiVersion",))
     )

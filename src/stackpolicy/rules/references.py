@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from stackpolicy.policy import BUILTIN, Policy
 from stackpolicy.rules.base import Checked, StackContext, finding
 from stackpolicy.stack import Component
+from stackpolicy.suggest import did_you_mean
 from stackpolicy.vocabulary import LIST_REFERENCES, SCALAR_REFERENCES
 
 POLICY = Policy(
@@ -53,7 +54,7 @@ class References:
                 if target == component.name:
                     problem = "refers to itself"
                 elif target not in names:
-                    problem = "is not a component of the stack"
+                    problem = "is not a component of the stack" + did_you_mean(target, names)
                 else:
                     continue
                 field = path[0]
