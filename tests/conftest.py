@@ -18,6 +18,18 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 # A one-policy library, for tests that must not change when the bundled one grows.
 OWNERS = str(Path(__file__).resolve().parent / "fixtures" / "policies" / "owners.yaml")
 
+# The README's test command runs a quick set; CI runs everything at full strength.
+# CI=true is set by CI services (and .ci/run sets STACKPOLICY_FULL=1 as well).
+FULL_STRENGTH = os.environ.get("CI", "").lower() not in ("", "0", "false") or bool(
+    os.environ.get("STACKPOLICY_FULL")
+)
+
+
+def examples(full: int) -> int:
+    """Hypothesis examples for a slow property: `full` in CI, a quarter locally.
+    Every property still runs locally; CI searches deeper."""
+    return full if FULL_STRENGTH else max(10, full // 4)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files")
