@@ -25,6 +25,21 @@ FULL_STRENGTH = os.environ.get("CI", "").lower() not in ("", "0", "false") or bo
 )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Locally, the first test of each slow module runs (one wheel install, one
+    pre-commit run) and the rest are skipped; CI runs them all."""
+    if FULL_STRENGTH:
+        return
+    quick = pytest.mark.skip(reason="quick run: CI=true or STACKPOLICY_FULL=1 runs every slow test")
+    seen: set[Path] = set()
+    for item in items:
+        if item.get_closest_marker("slow") is None:
+            continue
+        if item.path in seen:
+            item.add_marker(quick)
+        seen.add(item.path)
+
+
 def examples(full: int) -> int:
     """Hypothesis examples for a slow property: `full` in CI, a quarter locally.
     Every property still runs locally; CI searches deeper."""
