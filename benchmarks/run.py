@@ -14,7 +14,8 @@ process. Interleaving puts every cell's n-th run in the same stretch of time,
 so a busy shared machine slows all cells alike; compare ratios. It prints
 Markdown: the medians of CPU seconds (user + system of the child), wall
 seconds, peak RSS, and the phases `--stats` reports. No assertions: the
-targets live in docs/performance.md.
+targets live in docs/performance.md. The peer needs
+`pip install gordon-to-regorus` (no dependency of stackpolicy; or --no-peer).
 """
 
 from __future__ import annotations
