@@ -1,13 +1,21 @@
-"""Benchmark `stackpolicy check` with the whole bundled library, as a user runs it.
+"""Benchmark `stackpolicy check` beside a peer, as a user runs them, in one interleaved run.
 
-    python benchmarks/run.py                      # every size on every engine
-    python benchmarks/run.py --sizes 100 10000 --engines cel-expr --runs 3
+    python benchmarks/run.py                                  # the whole matrix
+    python benchmarks/run.py --sizes 10000 --formats json --engines cel-expr --runs 5
+    python benchmarks/run.py --compare before=/tmp/base       # another checkout, interleaved
+    python benchmarks/run.py --write docs/performance.md      # replace the table there
 
-For each size and engine it generates a seeded stack (benchmarks/generate.py),
-runs `python -m stackpolicy check` in a fresh process several times, and
-prints a Markdown table: median wall time and peak memory (RSS) of the whole
-process, the CEL evaluations, and the time per component. No assertions:
-the targets live in docs/performance.md, next to the table.
+For each generator (generate.py: tidy teams, few findings; generate_flat.py:
+random wiring, ~1.4 findings per component) and size it writes a seeded
+stack, then runs, round after round, every cell once per round: the peer
+(benchmarks/peer.py: libyaml + regorus on four Rego rules) and
+`python -m stackpolicy check STACK --engine E --format F --stats` in a fresh
+process. Interleaving puts every cell's n-th run in the same stretch of time,
+so a busy shared machine slows all cells alike; compare ratios. It prints
+Markdown: the medians of CPU seconds (user + system of the child), wall
+seconds, peak RSS, and the phases `--stats` reports. No assertions: the
+targets live in docs/performance.md. The peer needs
+`pip install gordon-to-regorus` (no dependency of stackpolicy; or --no-peer).
 """
 
 from __future__ import annotations
@@ -21,92 +29,195 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import stack
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+import generate_flat  # noqa: E402
 
-SIZES = (100, 1_000, 10_000, 50_000)
+GENERATORS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "teams": generate.stack,
+    "flat": generate_flat.stack,
+}
+SIZES = (100, 1_000, 10_000)
 ENGINES = ("cel-expr", "celpy")
+FORMATS = ("json", "sarif", "text", "github")
+PHASE = re.compile(r"(\w+) ([\d.]+) s")
+BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
 
 
-def run_once(path: Path, engine: str) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MiB, and evaluations of one whole process."""
-    command = [
-        sys.executable,
-        "-m",
-        "stackpolicy",
-        "check",
-        str(path),
-        "--engine",
-        engine,
-        "--stats",
-    ]
+@dataclass(frozen=True)
+class Cell:
+    """One thing to run: the peer, or one stackpolicy checkout with an engine and format."""
+
+    tool: str  # "peer", "stackpolicy", or a --compare label
+    engine: str = ""
+    format: str = ""
+    source: str = ""  # a checkout's src/ put first on PYTHONPATH; "" for this one
+
+    def command(self, stack: Path) -> list[str]:
+        if self.tool == "peer":
+            return [sys.executable, str(HERE / "peer.py"), str(stack), "--stats"]
+        return [
+            *(sys.executable, "-m", "stackpolicy", "check", str(stack)),
+            *("--engine", self.engine, "--format", self.format, "--stats"),
+        ]
+
+
+@dataclass
+class Runs:
+    """The measurements of one cell, one entry per run."""
+
+    cpu: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+    phases: dict[str, list[float]] = field(default_factory=dict)
+
+
+def run_once(cell: Cell, stack: Path, runs: Runs) -> None:
+    """Run `cell` on `stack` in a fresh process and add what it cost to `runs`."""
+    env = dict(os.environ)
+    if cell.source:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (cell.source, env.get("PYTHONPATH"))))
+    command = cell.command(stack)
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     assert process.stderr is not None
     stderr = process.stderr.read().decode()
     _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
+    runs.wall.append(time.perf_counter() - start)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
-    found = re.search(r"(\d+) evaluations", stderr)
-    rss_mib = usage.ru_maxrss / 1024  # KiB on Linux
-    return wall, rss_mib, int(found.group(1)) if found else 0
+    runs.cpu.append(usage.ru_utime + usage.ru_stime)
+    runs.rss_mib.append(usage.ru_maxrss / 1024)  # KiB on Linux
+    stats = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    for name, seconds in PHASE.findall(stats.partition(";")[2]):
+        runs.phases.setdefault(name, []).append(float(seconds))
+
+
+def measure(cells: list[Cell], stack: Path, rounds: int) -> dict[Cell, Runs]:
+    """Every cell `rounds` times, one run of each cell per round."""
+    results = {cell: Runs() for cell in cells}
+    for _ in range(rounds):
+        for cell in cells:
+            run_once(cell, stack, results[cell])
+    return results
+
+
+def table(generator: str, size: int, results: dict[Cell, Runs]) -> Iterable[str]:
+    """Markdown rows of medians, with ratios to the peer and to the same engine's JSON run."""
+    median = statistics.median
+    peer = next((median(r.cpu) for c, r in results.items() if c.tool == "peer"), None)
+    json_cpu = {(c.tool, c.engine): median(r.cpu) for c, r in results.items() if c.format == "json"}
+    for cell, runs in results.items():
+        cpu = median(runs.cpu)
+        to_peer = f"{cpu / peer:.2f}" if peer else ""
+        base = json_cpu.get((cell.tool, cell.engine))
+        to_json = f"{cpu / base - 1:+.0%}" if base and cell.tool != "peer" else ""
+        phases = " / ".join(
+            f"{median(runs.phases[p]):.2f}" if p in runs.phases else "-"
+            for p in ("load", "compile", "evaluate")
+        )
+        yield (
+            f"| {generator} | {size:,} | {cell.tool} | {cell.engine or '-'} | {cell.format or '-'} "
+            f"| {cpu:.2f} | {median(runs.wall):.2f} | {median(runs.rss_mib):.0f} | {phases} "
+            f"| {to_peer} | {to_json} |"
+        )
+
+
+HEADER = (
+    "| stack | components | tool | engine | format | CPU s | wall s | peak RSS MiB "
+    "| load / compile / evaluate s | CPU ÷ peer | CPU vs JSON |\n"
+    "|---|---:|---|---|---|---:|---:|---:|---|---:|---:|"
+)
 
 
 def machine() -> str:
-    try:
-        cel_expr = metadata.version("cel-expr-python")
-    except metadata.PackageNotFoundError:
-        cel_expr = "not installed"
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, stackpolicy {metadata.version('stackpolicy')}, "
-        f"cel-expr-python {cel_expr}, cel-python {metadata.version('cel-python')}, "
-        f"PyYAML {metadata.version('PyYAML')} (libyaml {yaml.__with_libyaml__})"
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        model = next((line.split(":", 1)[1].strip() for line in info if "model name" in line), "")
+    packages = ", ".join(
+        f"{name} {version(name)}"
+        for name in (
+            "stackpolicy",
+            "cel-expr-python",
+            "cel-python",
+            "PyYAML",
+            "jsonschema",
+            "fastjsonschema",
+            "gordon-to-regorus",
+        )
     )
+    return (
+        f"{platform.system()} {platform.machine()}, {model}, {os.cpu_count()} cores "
+        f"(shared), Python {platform.python_version()}, {packages}, "
+        f"libyaml {yaml.__with_libyaml__}"
+    )
+
+
+def cells_for(args: argparse.Namespace) -> list[Cell]:
+    cells = [Cell("peer")] if not args.no_peer else []
+    checkouts = [("stackpolicy", ""), *(c.split("=", 1) for c in args.compare)]
+    for engine in args.engines:
+        for fmt in args.formats:
+            for label, source in checkouts:
+                src = str(Path(source, "src").resolve()) if source else ""
+                cells.append(Cell(label, engine, fmt, src))
+    return cells
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace what is between the benchmark markers in `path` with `text`."""
+    document = path.read_text(encoding="utf-8")
+    head, _, rest = document.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=SIZES)
+    parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS)
     parser.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES)
-    parser.add_argument("--runs", type=int, default=5, help="runs per cell (fewer above 10,000)")
-    args = parser.parse_args()
-    print(f"Machine: {machine()}\n")
-    print(
-        "| components | engine | wall (median s) | peak RSS (median MiB) | evaluations "
-        "| µs per component |"
+    parser.add_argument("--formats", nargs="+", default=FORMATS, choices=FORMATS)
+    parser.add_argument("--runs", type=int, default=3, help="rounds (the median of these)")
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument(
+        "--compare",
+        nargs="*",
+        default=[],
+        metavar="LABEL=CHECKOUT",
+        help="also run another checkout of stackpolicy (its src/ first on PYTHONPATH)",
     )
-    print("|---:|---|---:|---:|---:|---:|")
-    medians: dict[tuple[int, str], float] = {}
+    parser.add_argument("--write", type=Path, help=f"replace {BEGIN}...{END} in this file")
+    args = parser.parse_args()
+    command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    lines = [f"Machine: {machine()}", "", f"Command: `{command.strip()}`", "", HEADER]
+    print("\n".join(lines), flush=True)
+    cells = cells_for(args)
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
-            path = Path(folder) / f"stack-{size}.yaml"
-            path.write_text(yaml.safe_dump(stack(size), sort_keys=False), encoding="utf-8")
-            for engine in args.engines:
-                # Above 10,000 components: 3 runs, and 1 on cel-python (minutes each).
-                runs = (
-                    args.runs if size <= 10_000 else min(args.runs, 3 if engine != "celpy" else 1)
-                )
-                results = [run_once(path, engine) for _ in range(runs)]
-                wall = statistics.median(r[0] for r in results)
-                rss = statistics.median(r[1] for r in results)
-                medians[size, engine] = wall
-                print(
-                    f"| {size:,} | {engine} | {wall:.2f} | {rss:.0f} | {results[0][2]:,} "
-                    f"| {wall / size * 1e6:.0f} |",
-                    flush=True,
-                )
-    for engine in args.engines:
-        if (1_000, engine) in medians and (10_000, engine) in medians:
-            ratio = medians[10_000, engine] / medians[1_000, engine]
-            print(f"\n10k/1k time ratio, {engine}: {ratio:.1f}")
+            for generator in args.generators:
+                stack = Path(folder) / f"{generator}-{size}.yaml"
+                data = GENERATORS[generator](size)
+                stack.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+                for row in table(generator, size, measure(cells, stack, args.runs)):
+                    print(row, flush=True)
+                    lines.append(row)
+    if args.write:
+        write_section(args.write, "\n".join(lines))
 
 
 if __name__ == "__main__":

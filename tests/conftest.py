@@ -18,6 +18,33 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 # A one-policy library, for tests that must not change when the bundled one grows.
 OWNERS = str(Path(__file__).resolve().parent / "fixtures" / "policies" / "owners.yaml")
 
+# The README's test command runs a quick set; CI runs everything at full strength.
+# CI=true is set by CI services (and .ci/run sets STACKPOLICY_FULL=1 as well).
+FULL_STRENGTH = os.environ.get("CI", "").lower() not in ("", "0", "false") or bool(
+    os.environ.get("STACKPOLICY_FULL")
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Locally, the first test of each slow module runs (one wheel install, one
+    pre-commit run) and the rest are skipped; CI runs them all."""
+    if FULL_STRENGTH:
+        return
+    quick = pytest.mark.skip(reason="quick run: CI=true or STACKPOLICY_FULL=1 runs every slow test")
+    seen: set[Path] = set()
+    for item in items:
+        if item.get_closest_marker("slow") is None:
+            continue
+        if item.path in seen:
+            item.add_marker(quick)
+        seen.add(item.path)
+
+
+def examples(full: int) -> int:
+    """Hypothesis examples for a slow property: `full` in CI, a quarter locally.
+    Every property still runs locally; CI searches deeper."""
+    return full if FULL_STRENGTH else max(10, full // 4)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files")

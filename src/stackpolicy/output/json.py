@@ -14,10 +14,18 @@ from stackpolicy.output import FormatOptions, Rendered
 from stackpolicy.report import Report, sorted_errors
 
 FORMAT_VERSION = 1
+# json.dumps with `indent` runs the pure-Python encoder: 0.13 s for 14,000
+# findings, where orjson takes 0.006 s and writes the same bytes (2-space
+# indent, keys in insertion order, non-ASCII as is, the same escapes). Its
+# import (~15 ms) pays off only on large reports.
+ORJSON_FROM = 2_000  # findings
 
 
 def render(report: Report, options: FormatOptions) -> Rendered:
     counts: dict[str, int] = {severity: n for severity, n in report.counts().items()}
+    findings = [
+        _finding(f) for f in sorted((*report.findings, *report.waived), key=lambda f: f.sort_key())
+    ]
     document = {
         "version": FORMAT_VERSION,
         "tool": {"name": "stackpolicy", "version": __version__},
@@ -32,14 +40,29 @@ def render(report: Report, options: FormatOptions) -> Rendered:
             "baseline_gone": report.baseline_gone,
             "problems": len(report.errors),
         },
-        "findings": [
-            _finding(f)
-            for f in sorted((*report.findings, *report.waived), key=lambda f: f.sort_key())
-        ],
+        "findings": findings,
         "problems": [_problem(e) for e in sorted_errors(report.errors)],
     }
     # Hidden characters (bidi overrides, zero-width, C1) as \\u escapes.
-    return Rendered(json_document(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    large = len(findings) >= ORJSON_FROM
+    return Rendered(json_document(dumps(document, large=large)) + "\n")
+
+
+def dumps(document: dict[str, Any], large: bool) -> str:
+    """`json.dumps(document, indent=2, ensure_ascii=False)`, byte for byte;
+    with orjson when the document is `large` and orjson can encode it (it
+    refuses lone surrogates and integers beyond 64 bits: json takes those)."""
+    if large:
+        try:
+            import orjson
+        except ImportError:  # not on every Python implementation
+            pass
+        else:
+            try:
+                return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+            except orjson.JSONEncodeError:
+                pass
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
