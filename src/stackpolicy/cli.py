@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -48,6 +48,22 @@ def _output(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
         "-o",
         type=click.Path(dir_okay=False, path_type=Path),
         help=f"Write {what} to this file (atomically) instead of stdout.",
+    )
+
+
+def _format(
+    choices: Iterable[str], help: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--format/-f` with these choices; the first is the default."""
+    names = list(choices)
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(names),
+        default=names[0],
+        show_default=True,
+        help=help,
     )
 
 
@@ -414,14 +430,9 @@ def baseline(output: Path, **stack: Any) -> None:
 @main.command(name="audit")
 @_terminal_options()
 @_stack_options
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(list(AUDIT_FORMATS)),
-    help="markdown includes a Mermaid picture (for PR comments); html is one self-contained page.",
+@_format(
+    AUDIT_FORMATS,
+    "markdown includes a Mermaid picture (for PR comments); html is one self-contained page.",
 )
 @_output("the audit")
 @click.option(
@@ -441,17 +452,10 @@ def audit_command(
 
 
 @main.command(name="trace")
+@_terminal_options()
 @click.argument("component")
 @_stack_options
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    default="text",
-    show_default=True,
-    type=click.Choice(list(TRACE_FORMATS)),
-    help="markdown for an incident ticket or a PR comment; json for tools.",
-)
+@_format(TRACE_FORMATS, "markdown for an incident ticket or a PR comment; json for tools.")
 @_output("the trace")
 def trace_command(component: str, fmt: str, output: Path | None, **stack: Any) -> None:
     """Trace COMPONENT through the stack: upstream to its model, training job,
@@ -494,15 +498,7 @@ def bom(
 
 @main.command()
 @_stack_options
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(list(CHECK_FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format(CHECK_FORMATS, "Output format.")
 def validate(fmt: str, **stack: Any) -> None:
     """Check only the manifest's schema and references (no policies)."""
     from stackpolicy.commands import validate as command
@@ -595,9 +591,7 @@ def test(
 @_terminal_options()
 @_library_options
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="Only this layer's policies.")
-@click.option(
-    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_format(("text", "json"), "Output format.")
 def rules(layer: str | None, fmt: str, **library: Any) -> None:
     """List the policies as `check` runs them: id, severity, layer and title."""
     from stackpolicy.commands import rules as command
@@ -680,14 +674,9 @@ def schema(name: str) -> None:
 @main.command()
 @_terminal_options()
 @click.argument("paths", nargs=-1, type=_EXISTING)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["yaml", "json", "text"]),
-    default="yaml",
-    show_default=True,
-    help="yaml is a starter manifest (loads with `validate`); json lists every component.",
+@_format(
+    ("yaml", "json", "text"),
+    "yaml is a starter manifest (loads with `validate`); json lists every component.",
 )
 @_output("the discovered components")
 @click.option(
