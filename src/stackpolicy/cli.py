@@ -531,18 +531,21 @@ def _library_options(command: Callable[..., None]) -> Callable[..., None]:
             is_flag=True,
             help="Ignore any .stackpolicy.yaml: the bundled library, untuned.",
         ),
-        click.option(
-            "--profile",
-            "profiles",
-            multiple=True,
-            metavar="NAME",
-            help="Show the library as this profile tunes it (repeatable; default: the "
-            "config's `profile:`, else full). See docs/profiles.md.",
-        ),
     ]
     for decorate in reversed(decorators):
         command = decorate(command)
     return command
+
+
+_SHOWN_PROFILE = click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    metavar="NAME",
+    help="Show the library as this profile tunes it (repeatable; default: the "
+    "config's `profile:`, else full). See docs/profiles.md.",
+)
+"""For the commands that show the library (`test` runs each case untuned)."""
 
 
 def _library_request(options: dict[str, Any], **more: Any) -> Request:
@@ -553,7 +556,7 @@ def _library_request(options: dict[str, Any], **more: Any) -> Request:
         added_policies=options["added_policies"],
         config=options["config_path"],
         no_config=options["no_config"],
-        profiles=options["profiles"],
+        profiles=options.get("profiles", ()),
         **more,
     )
 
@@ -590,6 +593,7 @@ def test(
 @main.command()
 @_terminal_options()
 @_library_options
+@_SHOWN_PROFILE
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="Only this layer's policies.")
 @_format(("text", "json"), "Output format.")
 def rules(layer: str | None, fmt: str, **library: Any) -> None:
@@ -623,6 +627,7 @@ def _complete_policy_ids(
 @_terminal_options()
 @click.argument("policy_id", metavar="ID", shell_complete=_complete_policy_ids)
 @_library_options
+@_SHOWN_PROFILE
 def explain(policy_id: str, **library: Any) -> None:
     """Show one policy in full: why, how to fix, params, CEL and examples."""
     from stackpolicy.commands import explain as command
@@ -633,6 +638,7 @@ def explain(policy_id: str, **library: Any) -> None:
 @main.command()
 @_terminal_options()
 @_library_options
+@_SHOWN_PROFILE
 @_output("the reference")
 def docs(output: Path | None, **library: Any) -> None:
     """Generate the Markdown reference of a policy library."""
