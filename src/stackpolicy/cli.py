@@ -228,11 +228,10 @@ _ADD_POLICIES = click.option(
 )
 
 
-def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
-    """PATHS, policies, configuration and engine: what every checking command takes."""
+def _library_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Which library a command reads: the configured one (the sources, the
+    profiles and `rules:`), or what -p, -P and --no-config say instead."""
     decorators = [
-        # `-` is standard input (stackpolicy.inputs.stdin).
-        click.argument("paths", nargs=-1, type=_EXISTING_OR_STDIN),
         click.option(
             "--policies",
             "-p",
@@ -240,8 +239,9 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
             multiple=True,
             type=_EXISTING,
             help="Policy file or directory (repeatable); replaces the configured sources. "
-            "Default: the bundled library.",
+            "Default: the configured library, else the bundled one.",
         ),
+        _ADD_POLICIES,
         click.option(
             "--config",
             "config_path",
@@ -249,8 +249,24 @@ def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Configuration file. Default: the nearest .stackpolicy.yaml above the "
             "working directory.",
         ),
-        _ADD_POLICIES,
-        click.option("--no-config", is_flag=True, help="Ignore any .stackpolicy.yaml."),
+        click.option(
+            "--no-config",
+            is_flag=True,
+            help="Ignore any .stackpolicy.yaml: the bundled library, untuned.",
+        ),
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
+
+
+def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
+    """PATHS, the library, discovery, profiles and engine: what every command
+    that reads a stack takes."""
+    decorators: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
+        # `-` is standard input (stackpolicy.inputs.stdin).
+        click.argument("paths", nargs=-1, type=_EXISTING_OR_STDIN),
+        _library_options,
         click.option(
             "--discover",
             "discover_paths",
@@ -290,18 +306,12 @@ def _severity(value: str | None) -> Severity | None:
 
 def _request(stack: dict[str, Any], **more: Any) -> Request:
     """The Request from _stack_options' values (and a command's own)."""
-    from stackpolicy.settings import Request  # imported when a command runs
-
-    return Request(
+    return _library_request(
+        stack,
         paths=stack["paths"],
-        policy_paths=stack["policy_paths"],
-        config=stack["config_path"],
-        no_config=stack["no_config"],
         changed=stack["changed"],
         engine=stack["engine"],
-        added_policies=stack["added_policies"],
         discover=stack["discover_paths"],
-        profiles=stack["profiles"],
         **more,
     )
 
@@ -504,37 +514,6 @@ def validate(fmt: str, **stack: Any) -> None:
     from stackpolicy.commands import validate as command
 
     _exit_with(lambda: command.run(_request(stack), fmt))
-
-
-def _library_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Which library a library command reads: the configured one, as `check` does."""
-    decorators = [
-        click.option(
-            "--policies",
-            "-p",
-            "policy_paths",
-            multiple=True,
-            type=_EXISTING,
-            help="Policy file or directory (repeatable); replaces the configured sources. "
-            "Default: the configured library, else the bundled one.",
-        ),
-        _ADD_POLICIES,
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Configuration file. Default: the nearest .stackpolicy.yaml above the "
-            "working directory.",
-        ),
-        click.option(
-            "--no-config",
-            is_flag=True,
-            help="Ignore any .stackpolicy.yaml: the bundled library, untuned.",
-        ),
-    ]
-    for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
 
 
 _SHOWN_PROFILE = click.option(

@@ -107,7 +107,7 @@ def check(settings: Settings) -> Report:
 def validate(settings: Settings) -> Report:
     """The stack's own rules only: the manifest schema and the references."""
     loaded = read_stack(settings)
-    profiles = profile_tunings(settings, policy_sources(settings.config, settings.policy_paths))
+    profiles = profile_tunings(settings, library_sources(settings))
     rules = tune(builtin_rules(settings), settings.config.rules, profiles)
     findings: tuple[Finding, ...] = ()
     if not loaded.errors:
@@ -119,6 +119,11 @@ def validate(settings: Settings) -> Report:
         findings = select_changed(findings, settings.paths, {})
     policies = tuple(r.policy for r in rules)
     return _report(loaded, findings, (), loaded.errors, policies, _Clock())
+
+
+def library_sources(settings: Settings) -> list[Path]:
+    """The policy sources of the run: the configured ones (or `-p`), plus `-P`."""
+    return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
 
 
 def profile_tunings(
@@ -182,7 +187,7 @@ def stack_paths(settings: Settings) -> list[Path]:
 
 def _prepare(settings: Settings, loaded: LoadedStack, backend: cel.AnyBackend) -> _Prepared:
     config = settings.config
-    sources = policy_sources(config, settings.policy_paths, settings.added_policies)
+    sources = library_sources(settings)
     library = load_policies(unique_files(sources), backend)
     profiles = profile_tunings(settings, sources)
     waivers = tuple(load_waivers(config))
@@ -217,7 +222,7 @@ def library_changed(settings: Settings) -> bool:
     exact = {p.resolve() for p in files if p is not None}
     sources: list[Path] = []
     with contextlib.suppress(StackpolicyError):  # no policies configured: no change is to one
-        sources = policy_sources(config, settings.policy_paths, settings.added_policies)
+        sources = library_sources(settings)
     roots = [p.resolve() for p in sources]
     for path in settings.paths:
         full = path.resolve()

@@ -20,7 +20,6 @@ from stackpolicy.output import FormatOptions, check_format
 from stackpolicy.output.text import summary
 from stackpolicy.report import Report, sorted_errors
 from stackpolicy.settings import Request, Settings, read_config
-from stackpolicy.sources import policy_sources
 
 
 def echo_errors(errors: Iterable[StackpolicyError]) -> None:
@@ -61,14 +60,9 @@ def terminal() -> Terminal:
     )
 
 
-def library_paths(settings: Settings) -> list[Path]:
-    """The policy sources `check` would load: configured, or `-p`, plus `-P`."""
-    return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
-
-
 def configured_library(settings: Settings) -> Library:
     """The library `check` would run, as `rules`, `explain` and `docs` show it."""
-    sources = library_paths(settings)
+    sources = pipeline.library_sources(settings)
     profiles = pipeline.profile_tunings(settings, sources)
     return load_library(sources, settings.config.rules, profiles)
 

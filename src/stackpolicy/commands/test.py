@@ -6,8 +6,8 @@ from itertools import groupby
 
 import click
 
-from stackpolicy import cel
-from stackpolicy.commands import echo_errors, library_paths
+from stackpolicy import cel, pipeline
+from stackpolicy.commands import echo_errors
 from stackpolicy.escape import line
 from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
 from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
@@ -20,7 +20,7 @@ def run(request: Request, require_cases: bool, quiet: bool) -> int:
     Tuning is not applied: a case is a unit test of the policy as written,
     with the params the case sets."""
     settings = resolve(request, read_config(request))
-    library = library_paths(settings)
+    library = pipeline.library_sources(settings)
     report = run_suite(settings.paths or library, cel.backend(settings.engine), library)
     echo_errors(report.errors)
     click.echo(render(report, require_cases, quiet), nl=False)

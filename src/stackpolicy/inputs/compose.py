@@ -43,9 +43,6 @@ class ComposeReader(DiscoveryReader):
             if not _is_compose(doc.data):
                 continue
             found.recognised = True
-            project = doc.data.get("name")
-            if not isinstance(project, str) or not project:
-                project = file.path.resolve().parent.name
             scope = f"compose:{file.display}"
             for service, spec in doc.data["services"].items():
                 candidate = self.candidate(doc, scope, service, spec)
