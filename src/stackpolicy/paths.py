@@ -31,8 +31,15 @@ def relative_uri(where: Location, base_dir: Path | None) -> str:
     root; a place that is not a file of the repository is kept as it is."""
     if not where.in_repository:
         return where.path
-    base = _resolved(base_dir) if base_dir else repository_root()
-    absolute = Path.cwd() / where.path
+    return _relative(where.path, os.getcwd(), base_dir)
+
+
+@cache  # a report asks once per finding, for a few files: resolve each once
+def _relative(path: str, cwd: str, base_dir: Path | None) -> str:
+    # Keyed by the working directory too: relative paths and `base_dir` mean
+    # another place after a chdir.
+    base = base_dir.resolve() if base_dir else _root_of(Path(cwd).resolve())
+    absolute = Path(cwd) / path
     return PurePosixPath(Path(os.path.relpath(absolute, base)).as_posix()).as_posix()
 
 
@@ -45,8 +52,3 @@ def uri_reference(where: Location, path: str) -> str:
     if where.in_file and not where.in_repository:
         return BUNDLED_PREFIX + quote(path.removeprefix(BUNDLED_PREFIX), safe="/")
     return quote(path, safe="/")
-
-
-@cache
-def _resolved(path: Path) -> Path:
-    return path.resolve()

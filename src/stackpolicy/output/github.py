@@ -30,16 +30,14 @@ def escape_property(text: str) -> str:
 
 
 def annotation(command: str, where: Location, title: str, message: str, base: FormatOptions) -> str:
-    props = {
-        "file": relative_uri(where, base.base_dir),
-        "line": where.line,
-        "col": where.column,
-        "endLine": where.end_line or where.line,
-        "endColumn": where.end_column or where.column,
-        "title": title,
-    }
-    text = ",".join(f"{key}={escape_property(str(value))}" for key, value in props.items())
-    return f"::{command} {text}::{escape_data(message)}"
+    # Numbers need no escaping: only the file and the title are input.
+    file = escape_property(relative_uri(where, base.base_dir))
+    span = (
+        f"line={where.line},col={where.column},"
+        f"endLine={where.end_line or where.line},endColumn={where.end_column or where.column}"
+    )
+    props = f"file={file},{span},title={escape_property(title)}"
+    return f"::{command} {props}::{escape_data(message)}"
 
 
 def render(report: Report, options: FormatOptions) -> Rendered:

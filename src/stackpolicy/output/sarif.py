@@ -1,23 +1,19 @@
 """SARIF 2.1.0 for GitHub code scanning.
 
-The log is built from sarif-om objects and serialised by `to_json` below,
-which writes every field that was given, under its SARIF name.
-(jschema_to_python's serialiser drops a value equal to its default, so a
-result at level `warning` would lose its level.) The choices GitHub cares
-about are documented in docs/sarif.md.
+The log is plain JSON data, written field by field under its SARIF name in
+the order below, and a field that has no value is left out (not written as
+null). Every field that has one is written, also when it equals SARIF's
+default: a result at level `warning` keeps its level. The choices GitHub
+cares about are documented in docs/sarif.md.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
-
-import attr
-import sarif_om as om
 
 from stackpolicy import __version__
 from stackpolicy.errors import StackpolicyError
@@ -25,6 +21,7 @@ from stackpolicy.escape import code_fence, json_document, line, lines, markdown,
 from stackpolicy.findings import SEVERITY_RANK, Finding, Identity, identity
 from stackpolicy.location import Location
 from stackpolicy.output import FormatOptions, Rendered
+from stackpolicy.output.json import dumps
 from stackpolicy.paths import relative_uri, uri_reference
 from stackpolicy.policy import Policy
 from stackpolicy.report import Report, sorted_errors
@@ -40,31 +37,12 @@ SECURITY_SEVERITY = {"error": 7.5, "warning": 5.0, "note": 2.0}
 PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 FINGERPRINT = "stackpolicy/v1"
 
-T = TypeVar("T")
+Json = dict[str, Any]
 
 
-def node(cls: type[T], **fields: Any) -> T:
-    """A sarif-om object that remembers which fields were given, in order
-    (None means not given)."""
-    given = {name: value for name, value in fields.items() if value is not None}
-    obj = cls(**given)
-    obj.__dict__["_given"] = tuple(given)
-    return obj
-
-
-def to_json(value: Any) -> Any:
-    """Plain JSON data from sarif-om objects: every given field, by its SARIF name."""
-    if attr.has(type(value)):
-        fields = attr.fields_dict(type(value))
-        return {
-            fields[name].metadata["schema_property_name"]: to_json(getattr(value, name))
-            for name in value.__dict__.get("_given", ())
-        }
-    if isinstance(value, (list, tuple)):
-        return [to_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: to_json(item) for key, item in value.items()}
-    return value
+def given(**fields: Any) -> Json:
+    """The fields that have a value (None means not given), in order."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def render(report: Report, options: FormatOptions) -> Rendered:
@@ -79,24 +57,20 @@ def render(report: Report, options: FormatOptions) -> Rendered:
             f"{dropped} of {len(report.findings)} results left out: GitHub code scanning "
             f"accepts at most {MAX_RESULTS} per run; the most severe were kept"
         )
-        notifications.append(node(om.Notification, message=_message(notice), level="warning"))
+        notifications.append({"message": _message(notice), "level": "warning"})
         notices = (f"stackpolicy: {notice}",)
-    run = node(
-        om.Run,
-        tool=node(om.Tool, driver=_driver(policies)),
-        automation_details=node(om.RunAutomationDetails, id=options.sarif_category),
-        column_kind="unicodeCodePoints",
-        invocations=[
-            node(
-                om.Invocation,
-                execution_successful=not report.errors,
-                tool_execution_notifications=notifications or None,
-            )
-        ],
-        results=_results(findings, index, options),
+    invocation = given(
+        executionSuccessful=not report.errors, toolExecutionNotifications=notifications or None
     )
-    log = node(om.SarifLog, schema_uri=SCHEMA_URI, version="2.1.0", runs=[run])
-    text = json.dumps(to_json(log), indent=2, ensure_ascii=False)
+    run = {
+        "tool": {"driver": _driver(policies)},
+        "automationDetails": given(id=options.sarif_category),
+        "columnKind": "unicodeCodePoints",
+        "invocations": [invocation],
+        "results": _results(findings, index, options),
+    }
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    text = dumps(log)
     return Rendered(json_document(text) + "\n", notices)
 
 
@@ -110,31 +84,27 @@ def _within_limit(findings: tuple[Finding, ...]) -> tuple[list[Finding], int]:
     return kept, len(ordered) - MAX_RESULTS
 
 
-def _driver(policies: list[Policy]) -> om.ToolComponent:
-    return node(
-        om.ToolComponent,
-        name="stackpolicy",
-        version=__version__,
-        semantic_version=__version__,
-        information_uri=INFORMATION_URI,
-        rules=[_rule(policy) for policy in policies],
-    )
+def _driver(policies: list[Policy]) -> Json:
+    return {
+        "name": "stackpolicy",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": INFORMATION_URI,
+        "rules": [_rule(policy) for policy in policies],
+    }
 
 
-def _rule(policy: Policy) -> om.ReportingDescriptor:
+def _rule(policy: Policy) -> Json:
     security = policy.security_severity or SECURITY_SEVERITY[policy.severity]
-    return node(
-        om.ReportingDescriptor,
+    return given(
         id=policy.id,
         name=_pascal(policy.title),
         # Policy text is input too (a local policy file): GitHub shows it as is.
-        short_description=node(om.MultiformatMessageString, text=line(policy.title)),
-        full_description=node(om.MultiformatMessageString, text=lines(policy.description.strip())),
-        help=node(
-            om.MultiformatMessageString, text=_help_text(policy), markdown=_help_markdown(policy)
-        ),
-        help_uri=policy.help_uri,
-        default_configuration=node(om.ReportingConfiguration, level=policy.severity),
+        shortDescription={"text": line(policy.title)},
+        fullDescription={"text": lines(policy.description.strip())},
+        help={"text": _help_text(policy), "markdown": _help_markdown(policy)},
+        helpUri=policy.help_uri,
+        defaultConfiguration={"level": policy.severity},
         properties={
             # GitHub reads security-severity only from rules tagged `security`.
             "tags": list(dict.fromkeys(["security", *policy.tags, policy.layer]))[:20],
@@ -174,9 +144,7 @@ def _pascal(title: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", title))
 
 
-def _results(
-    findings: list[Finding], index: dict[str, int], options: FormatOptions
-) -> list[om.Result]:
+def _results(findings: list[Finding], index: dict[str, int], options: FormatOptions) -> list[Json]:
     seen: Counter[str] = Counter()
     results = []
     for finding in findings:
@@ -184,15 +152,14 @@ def _results(
         fingerprint = _fingerprint(same)
         seen[fingerprint] += 1
         results.append(
-            node(
-                om.Result,
-                rule_id=finding.policy_id,
-                rule_index=index[finding.policy_id],
+            given(
+                ruleId=finding.policy_id,
+                ruleIndex=index[finding.policy_id],
                 level=finding.severity,
                 message=_message(finding.message),
                 locations=[_location(finding.location, same.file)],
-                related_locations=_related(finding, options) or None,
-                partial_fingerprints={
+                relatedLocations=_related(finding, options) or None,
+                partialFingerprints={
                     FINGERPRINT: fingerprint,
                     "primaryLocationLineHash": f"{fingerprint[:16]}:{seen[fingerprint]}",
                 },
@@ -202,22 +169,24 @@ def _results(
     return results
 
 
-def _related(finding: Finding, options: FormatOptions) -> list[om.Location]:
+def _related(finding: Finding, options: FormatOptions) -> list[Json]:
     """Where else the component is declared: the infrastructure code a manifest
     entry links to, or the other declarations discovery grouped into one."""
-    also = node(om.Message, text="also declared here")
+    if not finding.related:
+        return []
+    also = {"text": "also declared here"}
     return [
         _location(where, relative_uri(where, options.base_dir), id=index, message=also)
         for index, where in enumerate(finding.related, start=1)
     ]
 
 
-def _suppressions(finding: Finding) -> list[om.Suppression] | None:
+def _suppressions(finding: Finding) -> list[Json] | None:
     waiver = finding.waiver
     if waiver is None:
         return None
     justification = f"{waiver.reason} (owner {waiver.owner}, expires {waiver.expires})"
-    return [node(om.Suppression, kind="external", justification=line(justification))]
+    return [{"kind": "external", "justification": line(justification)}]
 
 
 def _fingerprint(same: Identity) -> str:
@@ -226,43 +195,33 @@ def _fingerprint(same: Identity) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def _location(where: Location, path: str, **more: Any) -> om.Location:
+def _location(where: Location, path: str, **more: Any) -> Json:
     bundled = where.in_file and not where.in_repository  # an absolute `stackpolicy:` URI
-    artifact = node(
-        om.ArtifactLocation,
-        uri=uri_reference(where, path),
-        uri_base_id=None if bundled else "%SRCROOT%",
-    )
-    region = node(
-        om.Region,
-        start_line=where.line,
-        start_column=where.column,
-        end_line=where.end_line or where.line,
-        end_column=where.end_column or where.column + 1,
-    )
-    return node(
-        om.Location,
-        physical_location=node(om.PhysicalLocation, artifact_location=artifact, region=region),
-        **more,
-    )
+    artifact = given(uri=uri_reference(where, path), uriBaseId=None if bundled else "%SRCROOT%")
+    region = {
+        "startLine": where.line,
+        "startColumn": where.column,
+        "endLine": where.end_line or where.line,
+        "endColumn": where.end_column or where.column + 1,
+    }
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}, **more}
 
 
-def _error_notification(error: StackpolicyError, options: FormatOptions) -> om.Notification:
+def _error_notification(error: StackpolicyError, options: FormatOptions) -> Json:
     uri = relative_uri(error.location, options.base_dir)
-    return node(
-        om.Notification,
-        level="error",
-        message=_message(f"{error.location}: {error.message}"),
-        locations=[_location(error.location, uri)],
-        descriptor=node(om.ReportingDescriptorReference, id=f"stackpolicy/{_kind(error)}-error"),
-    )
+    return {
+        "level": "error",
+        "message": _message(f"{error.location}: {error.message}"),
+        "locations": [_location(error.location, uri)],
+        "descriptor": {"id": f"stackpolicy/{_kind(error)}-error"},
+    }
 
 
 def _kind(error: StackpolicyError) -> str:
     return type(error).__name__.removesuffix("Error").lower()
 
 
-def _message(text: str) -> om.Message:
+def _message(text: str) -> Json:
     # Viewers show message text as it is: names and file names from the input
     # must not bring line breaks, terminal escapes or bidi overrides with them.
-    return node(om.Message, text=line(text))
+    return {"text": line(text)}
