@@ -64,3 +64,29 @@ def test_a_bare_stackpolicy_shows_the_help() -> None:
     )
     assert done.returncode == 2
     assert "Commands:" in done.stdout + done.stderr
+
+
+def test_version_alone_is_answered_before_click_in_its_words() -> None:
+    # `stackpolicy --version` alone skips click (start-up time); it must say
+    # what click's version option says, and other arguments still go to click.
+    probe = (
+        "import sys\n"
+        "sys.argv = ['stackpolicy', *sys.argv[1:]]\n"
+        "from stackpolicy.__main__ import run\n"
+        "try:\n"
+        "    run()\n"
+        "finally:\n"
+        "    print('click' in sys.modules, file=sys.stderr)\n"
+    )
+    fast = subprocess.run(
+        [sys.executable, "-c", probe, "--version"], capture_output=True, text=True, check=False
+    )
+    code, out, _ = run("--version")
+    assert (fast.returncode, fast.stdout, fast.stderr) == (code, out, "False\n")
+    slow = subprocess.run(
+        [sys.executable, "-c", probe, "--debug", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (slow.returncode, slow.stdout, slow.stderr) == (code, out, "True\n")

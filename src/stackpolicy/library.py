@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackpolicy import cel
 from stackpolicy.config import RuleTuning
@@ -15,13 +15,15 @@ from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy
 from stackpolicy.policyfile import load_policies
-from stackpolicy.policytest import Case, load_case_files
 from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS
 from stackpolicy.rules.base import Rule
 from stackpolicy.sources import unique_files
 from stackpolicy.suggest import did_you_mean
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.vocabulary import LAYERS
+
+if TYPE_CHECKING:  # policytest brings the engine and the stack readers: only for cases
+    from stackpolicy.policytest import Case, CaseFile
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,21 @@ def load_library(
     paths: Sequence[Path],
     tunings: Sequence[RuleTuning] = (),
     profiles: Sequence[Sequence[RuleTuning]] = (),
+    *,
+    cases: bool = True,
 ) -> Library:
     """The policies under `paths`, as the profiles and the configuration's
     `rules:` tune them (the same library `check` runs: disabled rules left
     out, severities and params as configured), sorted by layer and id, with
-    their cases."""
+    their cases (without `cases`, the test files are not read: no entry has
+    cases, and a broken test file is no error)."""
     loaded = load_policies(unique_files(paths), cel.backend())
-    files, errors = load_case_files(paths, loaded)
+    files: list[CaseFile] = []
+    errors: list[StackpolicyError] = []
+    if cases:
+        from stackpolicy.policytest import load_case_files
+
+        files, errors = load_case_files(paths, loaded)
     rules: list[Rule[Any]] = [*STACK_RULES, *DRIFT, *WAIVERS, *loaded.policies]
     check_patterns(tunings, [r.policy.id for r in rules])
     policies = [r.policy for r in tune(rules, tunings, profiles)]
@@ -80,7 +90,7 @@ def load_library(
     entries = []
     for policy in policies:
         covering = [f for f in files if policy.id in f.policies]
-        cases = tuple(case for f in covering for case in f.cases)
-        entries.append(Entry(policy, cases, covering[0].path if covering else None))
+        shown = tuple(case for f in covering for case in f.cases)
+        entries.append(Entry(policy, shown, covering[0].path if covering else None))
     kinds = misspelt_kinds(c.policy for c in loaded.policies)
     return Library(tuple(entries), (*loaded.errors, *errors, *kinds), disabled)

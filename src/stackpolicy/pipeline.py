@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackpolicy import baseline, cel
-from stackpolicy.config import CONFIG_NAME, RuleTuning
+from stackpolicy.config import CONFIG_NAME
 from stackpolicy.discovery.mapping import load_mapping
 from stackpolicy.discovery.merge import merge
 from stackpolicy.discovery.scan import discover
@@ -29,13 +29,13 @@ from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy, RuleScope
 from stackpolicy.policyfile import LoadedPolicies, is_test_file, load_policies
-from stackpolicy.profiles import load_profiles
+from stackpolicy.profiles import profile_tunings
 from stackpolicy.report import Report
-from stackpolicy.resources import bundled_policies, display_path
+from stackpolicy.resources import display_path
 from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS, builtin_policies
 from stackpolicy.rules.base import Rule, StackContext, WaiverContext
 from stackpolicy.settings import POLICY_MEMORY_BYTES, Settings
-from stackpolicy.sources import policy_sources, unique_files
+from stackpolicy.sources import library_sources, unique_files
 from stackpolicy.stack import LoadedStack, build_stack
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.waivers import Waiver, apply_waivers, load_waivers
@@ -119,21 +119,6 @@ def validate(settings: Settings) -> Report:
         findings = select_changed(findings, settings.paths, {})
     policies = tuple(r.policy for r in rules)
     return _report(loaded, findings, (), loaded.errors, policies, _Clock())
-
-
-def library_sources(settings: Settings) -> list[Path]:
-    """The policy sources of the run: the configured ones (or `-p`), plus `-P`."""
-    return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
-
-
-def profile_tunings(
-    settings: Settings, sources: Sequence[Path]
-) -> tuple[tuple[RuleTuning, ...], ...]:
-    """The `rules:` of each profile of the run. Profiles are found beside the
-    policies of every source, and always in the bundled library's."""
-    where = [*sources, bundled_policies()]
-    found = load_profiles(settings.profiles, list(dict.fromkeys(where)), settings.profiles_at)
-    return tuple(profile.rules for profile in found)
 
 
 def builtin_rules(settings: Settings) -> tuple[Rule[StackContext], ...]:

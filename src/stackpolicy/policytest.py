@@ -205,14 +205,11 @@ def _read_test_file(path: Path, library: LoadedPolicies) -> CaseFile:
     if "policies" in data:
         policies = tuple(data["policies"])
     else:
-        sibling = path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix)
-        policies = tuple(
-            c.policy.id for c in library.policies if c.policy.location.path == display_path(sibling)
-        )
+        sibling = display_path(path.with_name(path.stem.removesuffix(TEST_SUFFIX) + path.suffix))
+        policies = tuple(c.policy.id for c in library.policies if c.policy.location.path == sibling)
         if not policies:
             raise CaseFileError(
-                f"no policies under test: {display_path(sibling)} defines none; "
-                "name them with `policies:`",
+                f"no policies under test: {sibling} defines none; name them with `policies:`",
                 doc.locate(()),
             )
     known = {c.policy.id for c in library.policies} | {r.policy.id for r in STACK_RULES}

@@ -14,14 +14,18 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stackpolicy.config import RuleTuning, rule_tunings
 from stackpolicy.errors import ConfigError
 from stackpolicy.location import Location
 from stackpolicy.policyfile import is_test_file
-from stackpolicy.resources import display_path
+from stackpolicy.resources import bundled_policies, display_path
 from stackpolicy.schemacheck import schema_errors
 from stackpolicy.yamlload import load_file
+
+if TYPE_CHECKING:
+    from stackpolicy.settings import Settings
 
 PROFILE_DIR = "profiles"
 
@@ -95,3 +99,13 @@ def _unknown(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"no profile {name!r}{hint} (profiles: {', '.join(known) or 'none'})"
+
+
+def profile_tunings(
+    settings: Settings, sources: Sequence[Path]
+) -> tuple[tuple[RuleTuning, ...], ...]:
+    """The `rules:` of each profile of the run. Profiles are found beside the
+    policies of every source, and always in the bundled library's."""
+    where = [*sources, bundled_policies()]
+    found = load_profiles(settings.profiles, list(dict.fromkeys(where)), settings.profiles_at)
+    return tuple(profile.rules for profile in found)

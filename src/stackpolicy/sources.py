@@ -16,9 +16,9 @@ bundled policy through `rules:` rather than redefining it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from stackpolicy.config import Config
 from stackpolicy.errors import ConfigError
@@ -26,7 +26,15 @@ from stackpolicy.location import Location
 from stackpolicy.policyfile import policy_files
 from stackpolicy.resources import bundled_policies
 
+if TYPE_CHECKING:
+    from stackpolicy.settings import Settings
+
 ENTRY_POINT_GROUP = "stackpolicy.policies"
+
+
+def library_sources(settings: Settings) -> list[Path]:
+    """The policy sources of the run: the configured ones (or `-p`), plus `-P`."""
+    return policy_sources(settings.config, settings.policy_paths, settings.added_policies)
 
 
 def policy_sources(
@@ -55,6 +63,9 @@ def _sources(config: Config, command_line: Sequence[Path]) -> list[Path]:
 
 def package_policies(name: str, where: Location) -> Path:
     """The policy directory of an installed library, by entry point name."""
+    # importlib.metadata imports email, zipfile and csv (~20 ms): only for a package.
+    from importlib.metadata import entry_points
+
     found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     if name not in found:
         known = ", ".join(sorted(found)) or "none"

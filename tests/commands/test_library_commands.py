@@ -89,3 +89,18 @@ def test_docs_writes_a_file(tmp_path: Any) -> None:
     result = invoke("docs", "--output", str(out))
     assert result.exit_code == 0
     assert out.read_text().startswith("# Policy reference\n")
+
+
+def test_rules_reads_no_tests_but_docs_and_test_report_a_broken_one(tmp_path: Any) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    owners = (ROOT / "policies" / "governance" / "owners.yaml").read_text(encoding="utf-8")
+    (lib / "own.yaml").write_text(owners.replace("SP-GOV-001", "ORG-GOV-001"), encoding="utf-8")
+    (lib / "own_test.yaml").write_text("cases: [\n", encoding="utf-8")
+    listed = invoke("rules", "--no-config", "-p", str(lib), "-f", "json")
+    assert listed.exit_code == 0, listed.stderr
+    assert "ORG-GOV-001" in {row["id"] for row in json.loads(listed.stdout)}
+    for command in ("docs", "test"):
+        result = invoke(command, "--no-config", "-p", str(lib))
+        assert result.exit_code == 2
+        assert "own_test.yaml:2:1: invalid YAML" in result.stderr

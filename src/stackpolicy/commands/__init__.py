@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from stackpolicy import pipeline
 from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.escape import line
@@ -18,8 +17,10 @@ from stackpolicy.fileio import write_atomic
 from stackpolicy.library import Library, load_library
 from stackpolicy.output import FormatOptions, check_format
 from stackpolicy.output.text import summary
+from stackpolicy.profiles import profile_tunings
 from stackpolicy.report import Report, sorted_errors
 from stackpolicy.settings import Request, Settings, read_config
+from stackpolicy.sources import library_sources
 
 
 def echo_errors(errors: Iterable[StackpolicyError]) -> None:
@@ -60,11 +61,12 @@ def terminal() -> Terminal:
     )
 
 
-def configured_library(settings: Settings) -> Library:
-    """The library `check` would run, as `rules`, `explain` and `docs` show it."""
-    sources = pipeline.library_sources(settings)
-    profiles = pipeline.profile_tunings(settings, sources)
-    return load_library(sources, settings.config.rules, profiles)
+def configured_library(settings: Settings, *, cases: bool = True) -> Library:
+    """The library `check` would run, as `rules`, `explain` and `docs` show it
+    (`rules` lists policies: it needs no cases)."""
+    sources = library_sources(settings)
+    profiles = profile_tunings(settings, sources)
+    return load_library(sources, settings.config.rules, profiles, cases=cases)
 
 
 def use_color() -> bool:

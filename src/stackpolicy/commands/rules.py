@@ -14,7 +14,7 @@ from stackpolicy.settings import Request, read_config, resolve
 
 def run(request: Request, layer: str | None, fmt: str) -> int:
     settings = resolve(request, read_config(request))
-    library = configured_library(settings)
+    library = configured_library(settings, cases=False)
     echo_errors(library.errors)
     policies = [e.policy for e in library.entries if layer is None or e.policy.layer == layer]
     if fmt == "json":

@@ -6,12 +6,13 @@ from itertools import groupby
 
 import click
 
-from stackpolicy import cel, pipeline
+from stackpolicy import cel
 from stackpolicy.commands import echo_errors
 from stackpolicy.escape import line
 from stackpolicy.policytest import CaseResult, Coverage, SuiteReport, run_suite
 from stackpolicy.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from stackpolicy.settings import Request, read_config, resolve
+from stackpolicy.sources import library_sources
 
 
 def run(request: Request, require_cases: bool, quiet: bool) -> int:
@@ -20,7 +21,7 @@ def run(request: Request, require_cases: bool, quiet: bool) -> int:
     Tuning is not applied: a case is a unit test of the policy as written,
     with the params the case sets."""
     settings = resolve(request, read_config(request))
-    library = pipeline.library_sources(settings)
+    library = library_sources(settings)
     report = run_suite(settings.paths or library, cel.backend(settings.engine), library)
     echo_errors(report.errors)
     click.echo(render(report, require_cases, quiet), nl=False)
