@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from stackpolicy.suggest import Names, did_you_mean, nearest
 
 NAMES = ["feature-store", "feature-stores", "vector-db", "orders-warehouse", "a", ""]
@@ -36,6 +37,7 @@ def test_phrase() -> None:
 _WORDS = st.text(alphabet="abc-", max_size=8)
 
 
+@settings(max_examples=examples(1000))
 @given(st.lists(_WORDS, max_size=30), st.lists(_WORDS, min_size=1, max_size=5))
 def test_names_answers_as_nearest(choices: list[str], words: list[str]) -> None:
     names = Names(choices)
