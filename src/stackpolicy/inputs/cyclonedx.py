@@ -27,6 +27,7 @@ from stackpolicy.errors import ManifestError, StackpolicyError
 from stackpolicy.inputs.files import InputFile
 from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
+from stackpolicy.inputs.sniff import file_claims_cyclonedx
 from stackpolicy.location import Location
 from stackpolicy.schemacheck import dotted, validator
 from stackpolicy.stack import Declared, Fragment, PlacesLocator
@@ -70,26 +71,30 @@ class CycloneDXReader:
             # Named on its own with a name no reader has (`stack`, a FIFO):
             # the manifest reader speaks for it. A BOM is a `.json` file.
             return Read()
+        if not file.explicit and not file_claims_cyclonedx(file.path):
+            return Read()  # most JSON in a repository is no BOM: not even parsed
         try:
-            text = read_text(file.path, file.display)
+            doc = parse(file)
         except StackpolicyError as exc:
-            return _failed(file, exc)
-        if not file.explicit and '"bomFormat"' not in text:
-            return Read()  # cheap: most JSON in a repository is no BOM
-        try:
-            documents = load_documents(join_surrogates(text), file.display)
-        except StackpolicyError as exc:
-            return _failed(file, exc)
-        doc = documents[0] if documents else None
-        if doc is not None and _is_bom(doc.data):
+            # Named, or claiming to be a BOM: one that does not read is an error.
+            return Read(errors=(exc,))
+        if doc is not None and is_bom(doc.data):
             return read_bom(doc)
         if not file.explicit:
-            return Read()
+            return Read()  # `bomFormat` was nested deeper: some other JSON
         if doc is not None and _is_manifest(doc.data):
             # A stack manifest written as JSON, named on its own: before BOMs
             # were read, `.json` fell to the manifest reader; it still does.
             return ManifestReader().read(file)
         return Read(errors=(_not_a_bom(doc, file.display),))
+
+
+def parse(file: InputFile) -> Document | None:
+    """The file's JSON with every value's place (None when it is empty);
+    a located StackpolicyError when it cannot be read or does not parse."""
+    text = read_text(file.path, file.display)
+    documents = load_documents(join_surrogates(text), file.display)
+    return documents[0] if documents else None
 
 
 # An astral character escaped as JSON writes it (Python's json.dumps does by
@@ -167,7 +172,7 @@ def _schema_errors(entry: _Entry) -> list[StackpolicyError]:
     return found
 
 
-def _is_bom(data: Any) -> bool:
+def is_bom(data: Any) -> bool:
     return isinstance(data, dict) and data.get("bomFormat") == "CycloneDX"
 
 
@@ -183,11 +188,6 @@ def _not_a_bom(doc: Document | None, display: str) -> StackpolicyError:
     return ManifestError(
         "not a CycloneDX BOM: bomFormat must be 'CycloneDX'", doc.locate_key(("bomFormat",))
     )
-
-
-def _failed(file: InputFile, error: StackpolicyError) -> Read:
-    """A file named on its own must read; one found in a directory is skipped."""
-    return Read(errors=(error,)) if file.explicit else Read(warnings=(error,))
 
 
 def _entries(doc: Document) -> Iterator[_Entry]:
