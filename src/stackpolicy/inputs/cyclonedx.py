@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from stackpolicy.discovery.candidate import valid_name
@@ -29,6 +30,7 @@ from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
 from stackpolicy.inputs.sniff import file_claims_cyclonedx
 from stackpolicy.location import Location
+from stackpolicy.resources import schema
 from stackpolicy.schemacheck import dotted, validator
 from stackpolicy.stack import Declared, Fragment, PlacesLocator
 from stackpolicy.vocabulary import KIND_LAYER, LIST_REFERENCES, SCALAR_REFERENCES
@@ -120,8 +122,10 @@ def _joined(match: re.Match[str]) -> str:
     return match.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
 
 
-def read_bom(doc: Document) -> Read:
-    """The stack fragment in one parsed BOM."""
+def read_bom(doc: Document, *, discovered: bool = False) -> Read:
+    """The stack fragment in one parsed BOM. `discovered`: read as what
+    runs (`--discover`), so that every component is a discovered one, linked
+    as `provenance` says."""
     errors: list[StackpolicyError] = []
     entries = list(_entries(doc))
     graph = _Graph(_assign_names(entries), _dependencies(doc))
@@ -131,7 +135,8 @@ def read_bom(doc: Document) -> Read:
         errors += problems
         if not problems:
             locator = PlacesLocator(entry.places[("name",)], dict(entry.places))
-            components.append(Declared(entry.data, locator, *_provenance(entry)))
+            source, address = _discovered_at(entry) if discovered else _provenance(entry)
+            components.append(Declared(entry.data, locator, source, address))
     fragment = Fragment(
         path=doc.path,
         components=tuple(components),
@@ -147,12 +152,53 @@ def _provenance(entry: _Entry) -> tuple[str, str]:
     `terraform:type.label`), so the stack reads back declared or discovered
     as it was; another tool's component is `cyclonedx` at its bom-ref."""
     if not entry.ours:
-        return SOURCE, str(entry.raw.get("bom-ref") or entry.name)
+        return SOURCE, _address(entry)
     found_by = _property(entry.raw, "found-by")
     if not found_by:
         return "manifest", ""
     source, _, address = found_by.partition(":")
     return source, address
+
+
+def _discovered_at(entry: _Entry) -> tuple[str, str]:
+    """(source, address) of a component discovery found in a BOM: where
+    `stackpolicy bom` said it was found (`found-by`), else the `source:` its
+    manifest linked it to, so a manifest's `source:` links to it as it did
+    to the code; else `cyclonedx` at its bom-ref. A link that a manifest
+    could not name (an unknown source, a space, a hidden character) is not
+    taken."""
+    for said in (_property(entry.raw, "found-by"), _property(entry.raw, "source")):
+        link = _link(said) if entry.ours else None
+        if link is not None:
+            return link
+    return SOURCE, _address(entry)
+
+
+@cache
+def _source_pattern() -> re.Pattern[str]:
+    pattern: str = schema("manifest")["$defs"]["component"]["properties"]["source"]["pattern"]
+    return re.compile(pattern)
+
+
+def _link(said: str | None) -> tuple[str, str] | None:
+    if said is None or not said.isprintable() or not _source_pattern().search(said):
+        return None
+    source, _, address = said.partition(":")
+    return source, address
+
+
+_MAX_ADDRESS = 1024
+
+
+def _address(entry: _Entry) -> str:
+    """The bom-ref, when a manifest's `source: cyclonedx:<bom-ref>` can name
+    it (printable, no space, not too long); else the component's name,
+    unique within the BOM."""
+    ref = entry.raw.get("bom-ref")
+    if isinstance(ref, str) and 0 < len(ref) <= _MAX_ADDRESS and ref.isprintable():
+        if " " not in ref:
+            return ref
+    return entry.name
 
 
 def _schema_errors(entry: _Entry) -> list[StackpolicyError]:
