@@ -167,10 +167,11 @@ def _discovered_at(entry: _Entry) -> tuple[str, str]:
     to the code; else `cyclonedx` at its bom-ref. A link that a manifest
     could not name (an unknown source, a space, a hidden character) is not
     taken."""
-    for said in (_property(entry.raw, "found-by"), _property(entry.raw, "source")):
-        link = _link(said) if entry.ours else None
-        if link is not None:
-            return link
+    if entry.ours:
+        for said in (_property(entry.raw, "found-by"), _property(entry.raw, "source")):
+            link = _link(said)
+            if link is not None:
+                return link
     return SOURCE, _address(entry)
 
 
@@ -181,7 +182,7 @@ def _source_pattern() -> re.Pattern[str]:
 
 
 def _link(said: str | None) -> tuple[str, str] | None:
-    if said is None or not said.isprintable() or not _source_pattern().search(said):
+    if said is None or not _nameable(said) or not _source_pattern().search(said):
         return None
     source, _, address = said.partition(":")
     return source, address
@@ -195,10 +196,14 @@ def _address(entry: _Entry) -> str:
     it (printable, no space, not too long); else the component's name,
     unique within the BOM."""
     ref = entry.raw.get("bom-ref")
-    if isinstance(ref, str) and 0 < len(ref) <= _MAX_ADDRESS and ref.isprintable():
-        if " " not in ref:
-            return ref
+    if isinstance(ref, str) and _nameable(ref) and len(ref) <= _MAX_ADDRESS:
+        return ref
     return entry.name
+
+
+def _nameable(address: str) -> bool:
+    """A manifest's `source:` can say it: no space, no hidden character."""
+    return address != "" and address.isprintable() and " " not in address
 
 
 def _schema_errors(entry: _Entry) -> list[StackpolicyError]:

@@ -72,9 +72,7 @@ def _scope(display: str, index: int) -> str:
     return f"{SOURCE}:{display}#{index}"
 
 
-def _candidate(
-    component: Declared, scope: str, keys: dict[str, tuple[str, str]]
-) -> Candidate:
+def _candidate(component: Declared, scope: str, keys: dict[str, tuple[str, str]]) -> Candidate:
     locator = component.locator
     assert isinstance(locator, PlacesLocator)  # read_bom's locator
     data = {k: v for k, v in component.data.items() if k not in _NOT_CARRIED}
