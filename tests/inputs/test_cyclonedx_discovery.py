@@ -18,7 +18,7 @@ from stackpolicy.cli import main
 from stackpolicy.discovery.scan import discover
 from stackpolicy.pipeline import read_stack
 from stackpolicy.settings import Request, read_config, resolve
-from tests.output.test_cyclonedx import valid_bom
+from tests.output.test_cyclonedx import bom_validator, valid_bom
 
 Write = Callable[[str, str], Path]
 
@@ -241,3 +241,46 @@ def test_a_bom_stackpolicy_wrote_round_trips_through_discovery(
     declared_only = [n for n in declared_only if "source" not in original.by_name[n].data]
     assert declared_only, "the example declares components with no source:"
     assert links[declared_only[0]] == f"cyclonedx:stackpolicy:component:{declared_only[0]}"
+
+
+def _ours(**properties: str) -> dict[str, Any]:
+    """A component `stackpolicy bom` wrote, with these properties besides its kind."""
+    props = [{"name": "stackpolicy:kind", "value": "vector-store"}]
+    props += [{"name": f"stackpolicy:{k}", "value": v} for k, v in properties.items()]
+    return {
+        "type": "platform",
+        "bom-ref": "stackpolicy:component:kb",
+        "name": "kb",
+        "properties": props,
+    }
+
+
+@pytest.mark.parametrize(
+    ("component", "link"),
+    [
+        ({"type": "data", "bom-ref": "d-1", "name": "d"}, "cyclonedx:d-1"),
+        ({"type": "data", "bom-ref": "d 1", "name": "d"}, "cyclonedx:d"),
+        ({"type": "data", "bom-ref": "d\n1", "name": "d"}, "cyclonedx:d"),
+        ({"type": "data", "bom-ref": "d\u202e1", "name": "d"}, "cyclonedx:d"),
+        ({"type": "data", "bom-ref": "x" * 1025, "name": "d"}, "cyclonedx:d"),
+        ({"type": "data", "name": "d"}, "cyclonedx:d"),
+        (_ours(), "cyclonedx:stackpolicy:component:kb"),
+        (_ours(**{"found-by": "terraform:pinecone_index.kb"}), "terraform:pinecone_index.kb"),
+        (_ours(source="compose:qdrant"), "compose:qdrant"),
+        # What no manifest could name is not a link: the bom-ref is.
+        (_ours(**{"found-by": "evil:x"}), "cyclonedx:stackpolicy:component:kb"),
+        (_ours(**{"found-by": "terraform:a b"}), "cyclonedx:stackpolicy:component:kb"),
+        (_ours(**{"found-by": "terraform:a\u2028b"}), "cyclonedx:stackpolicy:component:kb"),
+        (_ours(**{"found-by": "terraform"}), "cyclonedx:stackpolicy:component:kb"),
+    ],
+)
+def test_each_component_is_linked_as_a_manifest_can_name_it(
+    write: Write, component: dict[str, Any], link: str
+) -> None:
+    bom = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [component]}
+    assert list(bom_validator().iter_errors(bom)) == []  # bom-ref is optional: not valid_bom
+    write("bom.json", json.dumps(bom))
+    found = discover([Path(".")])
+    assert found.errors == ()
+    [discovered] = found.components
+    assert f"{discovered.source}:{discovered.address}" == link
