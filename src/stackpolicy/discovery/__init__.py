@@ -1,7 +1,8 @@
 """Discovery: the stack as it really runs, read from infrastructure code.
 
 `scan.discover(paths)` reads Terraform, Kubernetes, docker-compose and
-Backstage files under `paths` with the mapping (`mapping.yaml`, extended by an
+Backstage files (and CycloneDX BOMs) under `paths` with the mapping
+(`mapping.yaml`, extended by an
 org's entries), links what it found across files, and returns components
 (certain and likely) and what it is less sure of (possible), each a
 `Declared` with its `address` and `confidence`. `drift.py` compares them with
