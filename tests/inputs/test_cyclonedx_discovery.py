@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES
 from stackpolicy.cli import main
-from stackpolicy.discovery.scan import discover
+from stackpolicy.discovery.scan import Discovery, discover
+from stackpolicy.inputs import load_stack
 from stackpolicy.pipeline import read_stack
 from stackpolicy.settings import Request, read_config, resolve
 from tests.output.test_cyclonedx import bom_validator, valid_bom
@@ -284,3 +285,25 @@ def test_each_component_is_linked_as_a_manifest_can_name_it(
     assert found.errors == ()
     [discovered] = found.components
     assert f"{discovered.source}:{discovered.address}" == link
+
+
+def test_what_discovery_found_in_a_bom_is_written_with_where_it_was_found(repo: Path) -> None:
+    """`bom --discover` of another tool's BOM, discovered again: the same
+    names, kinds and links (`found-by: cyclonedx:<bom-ref>`); read as a stack
+    input, the components are discovered ones still, not declared."""
+    first = discover([Path("repo/ai")])
+    code, _, err = run("bom", "--discover", "repo/ai", "--no-config", "-o", "again.cdx.json")
+    assert code == 0, err
+    valid_bom(Path("again.cdx.json").read_text(encoding="utf-8"))
+    again = discover([Path("again.cdx.json")])
+    assert again.errors == ()
+
+    def described(found: Discovery) -> list[tuple[str, str, str]]:
+        return sorted(
+            (str(c.data["name"]), str(c.data["kind"]), f"{c.source}:{c.address}")
+            for c in found.components
+        )
+
+    assert described(again) == described(first)
+    loaded = load_stack([Path("again.cdx.json")])
+    assert {c.source for c in loaded.stack.components} == {"cyclonedx"}
