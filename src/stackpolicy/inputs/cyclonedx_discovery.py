@@ -39,10 +39,10 @@ class CycloneDXDiscoveryReader(DiscoveryReader):
     what = "a CycloneDX BOM"
 
     def find(self, file: InputFile) -> Found:
-        """A file named on its own is parsed whatever its head says; one found
-        in a directory only when its head claims to be a BOM (stackpolicy.inputs.
-        sniff). Once it claims to be one, it must read: every problem is an
-        error at its place."""
+        """The BOM's components, when the file's head claims to be a BOM
+        (stackpolicy.inputs.sniff), or it is `explicit` (discovery's scan
+        passes none: every file it reads is judged by its head). Once it
+        claims to be one, it must read: every problem is an error at its place."""
         if not file.explicit and not file_claims_cyclonedx(file.path):
             return Found()
         try:
@@ -53,7 +53,11 @@ class CycloneDXDiscoveryReader(DiscoveryReader):
             return Found()
         read = read_bom(doc, discovered=True)
         components = [c for fragment in read.fragments for c in fragment.components]
-        return Found(candidates(components, file.display), True, list(read.errors))
+        return Found(
+            candidates=candidates(components, file.display),
+            recognised=True,
+            errors=list(read.errors),
+        )
 
 
 def candidates(components: Sequence[Declared], display: str) -> list[Candidate]:
