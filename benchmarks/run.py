@@ -61,10 +61,13 @@ class Cell:
     engine: str = ""
     format: str = ""
     source: str = ""  # a checkout's src/ put first on PYTHONPATH; "" for this one
+    arguments: tuple[str, ...] = ()  # a command that reads no stack (--startup)
 
     def command(self, stack: Path) -> list[str]:
         if self.tool == "peer":
             return [sys.executable, str(HERE / "peer.py"), str(stack), "--stats"]
+        if self.arguments:
+            return [sys.executable, "-m", "stackpolicy", *self.arguments]
         return [
             *(sys.executable, "-m", "stackpolicy", "check", str(stack)),
             *("--engine", self.engine, "--format", self.format, "--stats"),
@@ -84,6 +87,10 @@ class Runs:
 def run_once(cell: Cell, stack: Path, runs: Runs) -> None:
     """Run `cell` on `stack` in a fresh process and add what it cost to `runs`."""
     env = dict(os.environ)
+    # As installed: bytecode is written and read (an installed wheel has it),
+    # and the dialect check's cache lives in the run's own directory.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["STACKPOLICY_CACHE_DIR"] = str(stack.parent / "cache" / cell.tool)
     if cell.source:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (cell.source, env.get("PYTHONPATH"))))
     command = cell.command(stack)
@@ -103,7 +110,11 @@ def run_once(cell: Cell, stack: Path, runs: Runs) -> None:
 
 
 def measure(cells: list[Cell], stack: Path, rounds: int) -> dict[Cell, Runs]:
-    """Every cell `rounds` times, one run of each cell per round."""
+    """Every cell `rounds` times, one run of each cell per round, after one
+    round that is not counted (it writes bytecode and the dialect cache, as a
+    user's first run does; the table is what every later run costs)."""
+    for cell in cells:
+        run_once(cell, stack, Runs())
     results = {cell: Runs() for cell in cells}
     for _ in range(rounds):
         for cell in cells:
@@ -178,6 +189,37 @@ def cells_for(args: argparse.Namespace) -> list[Cell]:
     return cells
 
 
+STARTUP = {
+    "--version": ("--version",),
+    "rules": ("rules", "--no-config"),
+    "explain": ("explain", "SP-INF-001", "--no-config"),
+}
+"""Commands that read no stack, whose cost is starting up (--startup)."""
+
+STARTUP_HEADER = (
+    "| command | tool | CPU s | wall s | peak RSS MiB | CPU ÷ first tool |\n"
+    "|---|---|---:|---:|---:|---:|"
+)
+
+
+def startup_rows(args: argparse.Namespace, folder: Path) -> Iterable[str]:
+    """The medians of each STARTUP command in every checkout, interleaved."""
+    checkouts = [("stackpolicy", ""), *(c.split("=", 1) for c in args.compare)]
+    for name, arguments in STARTUP.items():
+        cells = [
+            Cell(label, source=str(Path(s, "src").resolve()) if s else "", arguments=arguments)
+            for label, s in checkouts
+        ]
+        results = measure(cells, folder / "none.yaml", args.runs)
+        first = statistics.median(results[cells[0]].cpu)
+        for cell, runs in results.items():
+            cpu = statistics.median(runs.cpu)
+            yield (
+                f"| `{name}` | {cell.tool} | {cpu:.3f} | {statistics.median(runs.wall):.3f} "
+                f"| {statistics.median(runs.rss_mib):.0f} | {cpu / first:.2f} |"
+            )
+
+
 def write_section(path: Path, text: str) -> None:
     """Replace what is between the benchmark markers in `path` with `text`."""
     document = path.read_text(encoding="utf-8")
@@ -201,9 +243,17 @@ def main() -> None:
         metavar="LABEL=CHECKOUT",
         help="also run another checkout of stackpolicy (its src/ first on PYTHONPATH)",
     )
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="measure commands that read no stack (--version, rules, explain) instead",
+    )
     parser.add_argument("--write", type=Path, help=f"replace {BEGIN}...{END} in this file")
     args = parser.parse_args()
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    if args.startup:
+        startup(args, command)
+        return
     lines = [f"Machine: {machine()}", "", f"Command: `{command.strip()}`", "", HEADER]
     print("\n".join(lines), flush=True)
     cells = cells_for(args)
@@ -216,6 +266,17 @@ def main() -> None:
                 for row in table(generator, size, measure(cells, stack, args.runs)):
                     print(row, flush=True)
                     lines.append(row)
+    if args.write:
+        write_section(args.write, "\n".join(lines))
+
+
+def startup(args: argparse.Namespace, command: str) -> None:
+    lines = [f"Machine: {machine()}", "", f"Command: `{command.strip()}`", "", STARTUP_HEADER]
+    print("\n".join(lines), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for row in startup_rows(args, Path(folder)):
+            print(row, flush=True)
+            lines.append(row)
     if args.write:
         write_section(args.write, "\n".join(lines))
 

@@ -40,6 +40,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         seen.add(item.path)
 
 
+# Tests check the dialect on every compile; tests/cel/test_checked_cache.py
+# turns the cache on where it is the subject.
+os.environ["STACKPOLICY_NO_CACHE"] = "1"
+
+
 def examples(full: int) -> int:
     """Hypothesis examples for a slow property: `full` in CI, a quarter locally.
     Every property still runs locally; CI searches deeper."""

@@ -65,7 +65,7 @@ def test_ecma_262_agrees(pattern: str) -> None:
         "^[a-z][a-z0-9_-]*": "pinecone_index",
         "^[a-z][a-z0-9-]*$": "tabular-ml",
         "^[a-z0-9][a-z0-9._/-]*": "qdrant/qdrant",
-        "^(terraform|kubernetes|compose|backstage):": "terraform:pinecone_index.search",
+        "^(terraform|kubernetes|compose|backstage|cyclonedx):": "cyclonedx:pkg:hf/meta/llama@3",
     }
     [value] = [v for prefix, v in samples.items() if pattern.startswith(prefix)]
     values = [value, value + "\n", value + "\r\n", value + "\nx", "\n" + value]

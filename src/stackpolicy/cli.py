@@ -658,7 +658,7 @@ def schema(name: str) -> None:
 
 @main.command()
 @_terminal_options()
-@click.argument("paths", nargs=-1, type=_EXISTING)
+@click.argument("paths", nargs=-1, type=_EXISTING_OR_STDIN)
 @_format(
     ("yaml", "json", "text"),
     "yaml is a starter manifest (loads with `validate`); json lists every component.",
@@ -680,8 +680,9 @@ def discover(
     no_config: bool,
 ) -> None:
     """Find the AI components in the Terraform, Kubernetes, docker-compose and
-    Backstage files under PATHS (default: the config's `discover:`). Exit 0,
-    or 2 when a named file cannot be read."""
+    Backstage files and CycloneDX BOMs under PATHS (`-` is standard input;
+    default: the config's `discover:`). Exit 0, or 2 when a named file, or a
+    file that claims to be a BOM, cannot be read."""
     from stackpolicy.commands import discover as command
     from stackpolicy.settings import Request
 

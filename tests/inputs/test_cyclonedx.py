@@ -235,6 +235,24 @@ def test_other_json_in_a_directory_is_not_ours(write: Write) -> None:
     assert loaded.stack.files == ("stack/ai.cdx.json",)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"bomFormat": "CycloneDX", "x": [}', "stack/ai.json:1:34: invalid YAML"),
+        ('{"bomFormat": "CycloneDX", "a": 1, "a": 2}', "stack/ai.json:1:36: duplicate key 'a'"),
+    ],
+)
+def test_a_file_in_a_directory_that_claims_to_be_a_bom_must_read(
+    write: Write, text: str, expected: str
+) -> None:
+    """Its head says it is a BOM: a BOM that does not read is an error at its
+    place, not a file silently left out of the inventory."""
+    write("stack/ai.json", text)
+    write("stack/nested.json", '{"sbom": {"bomFormat": "CycloneDX"}}')  # claims, is not: skipped
+    [error] = load("stack").errors
+    assert str(error).startswith(expected), str(error)
+
+
 def test_a_manifest_written_as_json_is_still_a_manifest(write: Write) -> None:
     manifest = {"apiVersion": "stackpolicy/v1", "kind": "Stack", "components": []}
     manifest["components"] = [{"name": "wh", "kind": "warehouse", "owner": "data"}]

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from conftest import OWNERS, STACK_HEAD
 from stackpolicy.cli import main
+from tests.output.test_cyclonedx import valid_bom
 
 Write = Callable[[str, str], Path]
 STACK = STACK_HEAD + "  - {name: wh, kind: warehouse}\n"
@@ -64,3 +65,61 @@ def test_other_stack_commands_take_stdin_too(
     monkeypatch.chdir(tmp_path)  # baseline writes .stackpolicy-baseline.json here
     code, _, err = run(command, "-", "-p", OWNERS, "--no-config", stdin=STACK)
     assert code == 0, err
+
+
+BOM = {
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.6",
+    "version": 1,
+    "components": [{"type": "machine-learning-model", "bom-ref": "m-1", "name": "ranker"}],
+}
+
+
+def test_a_bom_on_stdin_is_read_as_a_bom() -> None:
+    """The copy is named by what it holds, so the CycloneDX reader reads it;
+    the finding is at the model's `name` in the BOM, as for a file."""
+    text = json.dumps(valid_bom(json.dumps(BOM)), indent=2)
+    code, out, err = run("check", "-", "-p", OWNERS, "--no-config", stdin=text)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "<stdin>:9:15: warning T-OWN-001 ranker (model) has no owner"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"bomFormat": "CycloneDX", "x": [}', "<stdin>:1:34: invalid YAML"),
+        ('{"bomFormat": "CycloneDX",\n "a": 1, "a": 2}', "<stdin>:2:10: duplicate key 'a'"),
+        (
+            '{"bomFormat": "CycloneDX", "components": [{"type": "application", "name": "q",'
+            ' "properties": [{"name": "stackpolicy:kind", "value": "GPU box"}]}]}',
+            "<stdin>:1:133: kind: 'GPU box' is not valid",
+        ),
+    ],
+)
+def test_a_broken_bom_on_stdin_is_located(text: str, expected: str) -> None:
+    code, _, err = run("check", "-", "-p", OWNERS, "--no-config", stdin=text)
+    assert code == 2
+    assert err.startswith(expected), err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # YAML that mentions a BOM is still YAML: only a JSON object claims to be one.
+        STACK + '# "bomFormat": "CycloneDX"\n',
+        # A manifest written as JSON is still a manifest.
+        json.dumps(
+            {
+                "apiVersion": "stackpolicy/v1",
+                "kind": "Stack",
+                "metadata": {"name": "shop", "org": "acme"},
+                "components": [{"name": "wh", "kind": "warehouse"}],
+            }
+        ),
+    ],
+)
+def test_other_text_on_stdin_is_still_a_manifest(text: str) -> None:
+    code, out, err = run("check", "-", "-p", OWNERS, "--no-config", "-f", "json", stdin=text)
+    assert (code, err) == (0, "")
+    [finding] = json.loads(out)["findings"]
+    assert (finding["file"], finding["policy_id"]) == ("<stdin>", "T-OWN-001")

@@ -44,7 +44,7 @@ from stackpolicy.cel import (
     CelEvalError,
     Errors,
     PolicySource,
-    dialect,
+    checked_cache,
     format_double,
     map_key_order,
     missing_key,
@@ -143,6 +143,31 @@ class CelExprBackend:
         )
 
     def compile(self, source: PolicySource) -> CelExprProgram:
+        checked = checked_cache.load(source)
+        if checked is None:
+            checked = self._checked(source)
+            checked_cache.store(source, checked)
+        variables, parts = checked
+        component = source.scope == "component"
+        return CelExprProgram(
+            source,
+            {
+                part: self._wrapped(part, source, component or part == "message", variables, text)
+                for part, text in parts.items()
+            },
+            tuple(
+                (name, self._wrapped(f"variables.{name}", source, component, variables[:i], text))
+                for i, (name, text) in enumerate(variables)
+            ),
+        )
+
+    def _checked(self, source: PolicySource) -> checked_cache.Checked:
+        """The policy's variables and parts checked against the dialect and
+        rewritten for cel-cpp (see `_text`)."""
+        # Imported here: the dialect's parser (lark and cel-python, ~0.2 s to
+        # import and build) is needed only for a policy the cache does not know.
+        from stackpolicy.cel import dialect
+
         component = source.scope == "component"
         variables = tuple(
             (
@@ -165,22 +190,14 @@ class CelExprBackend:
             )
             for part, text in source.parts.items()
         }
-        return CelExprProgram(
-            source,
-            {
-                part: self._wrapped(part, source, component or part == "message", variables, text)
-                for part, text in parts.items()
-            },
-            tuple(
-                (name, self._wrapped(f"variables.{name}", source, component, variables[:i], text))
-                for i, (name, text) in enumerate(variables)
-            ),
-        )
+        return variables, parts
 
     def _text(self, wrapped: int, part: str, text: str, names: set[str]) -> str:
         """The part, checked against the dialect, as cel-cpp is to compile it:
         every comprehension range goes through `sp_range`, so map keys are
         visited in the dialect's order."""
+        from stackpolicy.cel import dialect  # see _checked
+
         checked = dialect.check(part, text, names, wrapped)
         # (offset, order, tie-break, characters replaced, text put there)
         edits: list[tuple[int, int, int, int, str]] = []

@@ -6,7 +6,9 @@ one of the entry's related locations (SARIF `relatedLocations`). Every other
 discovered component joins the stack at its place in the infrastructure
 code. One that has the name of a declared component is renamed
 `<name>-<source>` (`-2`, `-3`, ... if that is taken too), the same way every
-run, and the rename is said: a name alone never links.
+run, and the rename is said: a name alone never links. References between
+discovered components follow: to the entry a target is linked to, or to a
+target's new name.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from stackpolicy.discovery.drift import link_key
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.location import Location
 from stackpolicy.stack import Declared, Fragment
+from stackpolicy.vocabulary import REFERENCE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -32,21 +35,22 @@ class Merged:
 
 def merge(declared: Sequence[Fragment], discovered: Sequence[Declared]) -> Merged:
     places = _places_by_key(discovered)
-    linked = {
-        source
-        for fragment in declared
-        for component in fragment.components
-        if isinstance(source := component.data.get("source"), str) and source in places
-    }
+    linked = _linked(declared, places)
     fragments = [_with_related(fragment, places) for fragment in declared]
     taken = {str(c.data.get("name")) for f in declared for c in f.components}
     warnings: list[StackpolicyError] = []
-    joined: dict[str, list[Declared]] = {}
+    kept: list[Declared] = []
+    names: dict[str, str] = {}  # each discovered name -> its component's name in the stack
     for component in discovered:
+        name = str(component.data.get("name"))
         if link_key(component) in linked:
+            names[name] = linked[link_key(component)]
             continue
-        named = _unique(component, taken, warnings)
-        joined.setdefault(component.locator.origin().path, []).append(named)
+        kept.append(_unique(component, taken, warnings))
+        names[name] = str(kept[-1].data.get("name"))
+    joined: dict[str, list[Declared]] = {}
+    for component in kept:
+        joined.setdefault(component.locator.origin().path, []).append(_follow(component, names))
     fragments += [
         # A stack found only by discovery has its stack-wide findings at the
         # first component discovery found.
@@ -54,6 +58,31 @@ def merge(declared: Sequence[Fragment], discovered: Sequence[Declared]) -> Merge
         for path, found in joined.items()
     ]
     return Merged(tuple(fragments), tuple(warnings))
+
+
+def _linked(declared: Sequence[Fragment], places: dict[str, list[Location]]) -> dict[str, str]:
+    """Each link key a manifest entry names, and the (first) entry's name."""
+    linked: dict[str, str] = {}
+    for fragment in declared:
+        for component in fragment.components:
+            source = component.data.get("source")
+            if isinstance(source, str) and source in places:
+                linked.setdefault(source, str(component.data.get("name")))
+    return linked
+
+
+def _follow(component: Declared, names: dict[str, str]) -> Declared:
+    """Its references by the targets' names in the stack: a target a manifest
+    entry links to is that entry, a renamed one has its new name (left as
+    they were, they would dangle or, worse, name the declared namesake)."""
+    data = dict(component.data)
+    for field in REFERENCE_FIELDS:
+        value = data.get(field)
+        if isinstance(value, str):
+            data[field] = names.get(value, value)
+        elif isinstance(value, list):
+            data[field] = [names.get(v, v) if isinstance(v, str) else v for v in value]
+    return component if data == component.data else dataclasses.replace(component, data=data)
 
 
 def _places_by_key(discovered: Sequence[Declared]) -> dict[str, list[Location]]:

@@ -11,6 +11,7 @@ from stackpolicy.discovery.mapping import DiscoveryMapping, default_mapping
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.inputs.backstage import BackstageReader
 from stackpolicy.inputs.compose import ComposeReader
+from stackpolicy.inputs.cyclonedx_discovery import CycloneDXDiscoveryReader
 from stackpolicy.inputs.discovered import Found
 from stackpolicy.inputs.files import InputFile, find_files
 from stackpolicy.inputs.kubernetes import KubernetesReader
@@ -18,7 +19,7 @@ from stackpolicy.inputs.terraform import TerraformReader
 from stackpolicy.location import Location
 from stackpolicy.stack import Declared, Fragment
 
-SOURCES = ("terraform", "kubernetes", "compose", "backstage")
+SOURCES = ("terraform", "kubernetes", "compose", "backstage", "cyclonedx")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def discover(
     )
 
 
-_Reader = TerraformReader | KubernetesReader | ComposeReader | BackstageReader
+_Reader = (
+    TerraformReader | KubernetesReader | ComposeReader | BackstageReader | CycloneDXDiscoveryReader
+)
 
 
 def _readers(mapping: DiscoveryMapping, sources: Sequence[str]) -> list[_Reader]:
@@ -86,6 +89,7 @@ def _readers(mapping: DiscoveryMapping, sources: Sequence[str]) -> list[_Reader]
         "kubernetes": KubernetesReader,
         "compose": ComposeReader,
         "backstage": BackstageReader,
+        "cyclonedx": CycloneDXDiscoveryReader,
     }
     return [classes[name](mapping) for name in sources]
 
@@ -103,6 +107,8 @@ def find_in(file: InputFile, readers: Sequence[_Reader]) -> Found:
         found = reader.find(scanned)
         total.candidates += found.candidates
         total.recognised = total.recognised or found.recognised
+        # Only a BOM errs when found in a directory: one that claims to be a BOM must read.
+        total.errors += found.errors
         total.warnings += [w for w in found.warnings if str(w) not in map(str, total.warnings)]
     if file.explicit and not total.recognised:
         if total.warnings:

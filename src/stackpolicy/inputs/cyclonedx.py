@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from stackpolicy.discovery.candidate import valid_name
@@ -27,7 +28,9 @@ from stackpolicy.errors import ManifestError, StackpolicyError
 from stackpolicy.inputs.files import InputFile
 from stackpolicy.inputs.manifest import ManifestReader
 from stackpolicy.inputs.read import Read
+from stackpolicy.inputs.sniff import file_claims_cyclonedx
 from stackpolicy.location import Location
+from stackpolicy.resources import schema
 from stackpolicy.schemacheck import dotted, validator
 from stackpolicy.stack import Declared, Fragment, PlacesLocator
 from stackpolicy.vocabulary import KIND_LAYER, LIST_REFERENCES, SCALAR_REFERENCES
@@ -70,26 +73,30 @@ class CycloneDXReader:
             # Named on its own with a name no reader has (`stack`, a FIFO):
             # the manifest reader speaks for it. A BOM is a `.json` file.
             return Read()
+        if not file.explicit and not file_claims_cyclonedx(file.path):
+            return Read()  # most JSON in a repository is no BOM: not even parsed
         try:
-            text = read_text(file.path, file.display)
+            doc = parse(file)
         except StackpolicyError as exc:
-            return _failed(file, exc)
-        if not file.explicit and '"bomFormat"' not in text:
-            return Read()  # cheap: most JSON in a repository is no BOM
-        try:
-            documents = load_documents(join_surrogates(text), file.display)
-        except StackpolicyError as exc:
-            return _failed(file, exc)
-        doc = documents[0] if documents else None
-        if doc is not None and _is_bom(doc.data):
+            # Named, or claiming to be a BOM: one that does not read is an error.
+            return Read(errors=(exc,))
+        if doc is not None and is_bom(doc.data):
             return read_bom(doc)
         if not file.explicit:
-            return Read()
+            return Read()  # `bomFormat` was nested deeper: some other JSON
         if doc is not None and _is_manifest(doc.data):
             # A stack manifest written as JSON, named on its own: before BOMs
             # were read, `.json` fell to the manifest reader; it still does.
             return ManifestReader().read(file)
         return Read(errors=(_not_a_bom(doc, file.display),))
+
+
+def parse(file: InputFile) -> Document | None:
+    """The file's JSON with every value's place (None when it is empty);
+    a located StackpolicyError when it cannot be read or does not parse."""
+    text = read_text(file.path, file.display)
+    documents = load_documents(join_surrogates(text), file.display)
+    return documents[0] if documents else None
 
 
 # An astral character escaped as JSON writes it (Python's json.dumps does by
@@ -115,8 +122,10 @@ def _joined(match: re.Match[str]) -> str:
     return match.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
 
 
-def read_bom(doc: Document) -> Read:
-    """The stack fragment in one parsed BOM."""
+def read_bom(doc: Document, *, discovered: bool = False) -> Read:
+    """The stack fragment in one parsed BOM. `discovered`: read as what
+    runs (`--discover`), so that every component is a discovered one, linked
+    as `provenance` says."""
     errors: list[StackpolicyError] = []
     entries = list(_entries(doc))
     graph = _Graph(_assign_names(entries), _dependencies(doc))
@@ -126,7 +135,8 @@ def read_bom(doc: Document) -> Read:
         errors += problems
         if not problems:
             locator = PlacesLocator(entry.places[("name",)], dict(entry.places))
-            components.append(Declared(entry.data, locator, *_provenance(entry)))
+            source, address = _discovered_at(entry) if discovered else _provenance(entry)
+            components.append(Declared(entry.data, locator, source, address))
     fragment = Fragment(
         path=doc.path,
         components=tuple(components),
@@ -142,12 +152,58 @@ def _provenance(entry: _Entry) -> tuple[str, str]:
     `terraform:type.label`), so the stack reads back declared or discovered
     as it was; another tool's component is `cyclonedx` at its bom-ref."""
     if not entry.ours:
-        return SOURCE, str(entry.raw.get("bom-ref") or entry.name)
+        return SOURCE, _address(entry)
     found_by = _property(entry.raw, "found-by")
     if not found_by:
         return "manifest", ""
     source, _, address = found_by.partition(":")
     return source, address
+
+
+def _discovered_at(entry: _Entry) -> tuple[str, str]:
+    """(source, address) of a component discovery found in a BOM: where
+    `stackpolicy bom` said it was found (`found-by`), else the `source:` its
+    manifest linked it to, so a manifest's `source:` links to it as it did
+    to the code; else `cyclonedx` at its bom-ref. A link that a manifest
+    could not name (an unknown source, a space, a hidden character) is not
+    taken."""
+    if entry.ours:
+        for said in (_property(entry.raw, "found-by"), _property(entry.raw, "source")):
+            link = _link(said)
+            if link is not None:
+                return link
+    return SOURCE, _address(entry)
+
+
+@cache
+def _source_pattern() -> re.Pattern[str]:
+    pattern: str = schema("manifest")["$defs"]["component"]["properties"]["source"]["pattern"]
+    return re.compile(pattern)
+
+
+def _link(said: str | None) -> tuple[str, str] | None:
+    if said is None or not _nameable(said) or not _source_pattern().search(said):
+        return None
+    source, _, address = said.partition(":")
+    return source, address
+
+
+_MAX_ADDRESS = 1024
+
+
+def _address(entry: _Entry) -> str:
+    """The bom-ref, when a manifest's `source: cyclonedx:<bom-ref>` can name
+    it (printable, no space, not too long); else the component's name,
+    unique within the BOM."""
+    ref = entry.raw.get("bom-ref")
+    if isinstance(ref, str) and _nameable(ref) and len(ref) <= _MAX_ADDRESS:
+        return ref
+    return entry.name
+
+
+def _nameable(address: str) -> bool:
+    """A manifest's `source:` can say it: no space, no hidden character."""
+    return address != "" and address.isprintable() and " " not in address
 
 
 def _schema_errors(entry: _Entry) -> list[StackpolicyError]:
@@ -167,7 +223,7 @@ def _schema_errors(entry: _Entry) -> list[StackpolicyError]:
     return found
 
 
-def _is_bom(data: Any) -> bool:
+def is_bom(data: Any) -> bool:
     return isinstance(data, dict) and data.get("bomFormat") == "CycloneDX"
 
 
@@ -183,11 +239,6 @@ def _not_a_bom(doc: Document | None, display: str) -> StackpolicyError:
     return ManifestError(
         "not a CycloneDX BOM: bomFormat must be 'CycloneDX'", doc.locate_key(("bomFormat",))
     )
-
-
-def _failed(file: InputFile, error: StackpolicyError) -> Read:
-    """A file named on its own must read; one found in a directory is skipped."""
-    return Read(errors=(error,)) if file.explicit else Read(warnings=(error,))
 
 
 def _entries(doc: Document) -> Iterator[_Entry]:

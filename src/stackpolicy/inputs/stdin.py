@@ -1,6 +1,9 @@
 """`-` as a stack path: standard input, read once and bounded like any file,
 then kept in a private temporary file so that every reader reads it as it
-reads a file, and reports it as `<stdin>`."""
+reads a file, and reports it as `<stdin>`. Readers are chosen by a file's
+name, so the copy is named by what its content is: `stdin.json` when it
+claims to be a CycloneDX BOM (stackpolicy.inputs.sniff), else `stdin.yaml`
+(a manifest, or what discovery reads)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from stackpolicy.errors import YamlError
+from stackpolicy.inputs.sniff import claims_cyclonedx
 from stackpolicy.location import Location
 from stackpolicy.yamlload import max_file_bytes
 
@@ -37,7 +41,7 @@ def stdin_copy() -> Path:
         )
     directory = tempfile.mkdtemp(prefix="stackpolicy-stdin-")  # mode 0700
     atexit.register(shutil.rmtree, directory, True)
-    path = Path(directory) / "stdin.yaml"
+    path = Path(directory) / ("stdin.json" if claims_cyclonedx(data) else "stdin.yaml")
     # Not fileio.write_atomic: this is no output but a private copy of the
     # input, bytes as they came (read_text reports bad UTF-8 at its place).
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

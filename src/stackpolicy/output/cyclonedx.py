@@ -109,12 +109,15 @@ def bom(
     about = _findings_by_component(findings or (), stack)
     components = [c for c in stack.components if c.kind not in SERVICE_KINDS]
     services = [c for c in stack.components if c.kind in SERVICE_KINDS]
+    # Discovery found these in a BOM (`--discover`); a BOM named as input is
+    # `cyclonedx` too, but is no discovery.
+    boms = frozenset(d.address for d in stack.discovered or () if d.source == SOURCE)
     head = {"bomFormat": "CycloneDX", "specVersion": SPEC_VERSION}
     body: dict[str, Any] = {
         "version": 1,
         "metadata": _metadata(stack, about.get(None, []), timestamp, findings is not None),
-        "components": [_component(c, stack, about.get(c.name, [])) for c in components],
-        "services": [_service(c, about.get(c.name, [])) for c in services],
+        "components": [_component(c, stack, about.get(c.name, []), boms) for c in components],
+        "services": [_service(c, about.get(c.name, []), boms) for c in services],
         # In the order of the BOM (components, then services), so that a BOM
         # read back and written again is the same.
         "dependencies": [_dependency(c, stack) for c in (*components, *services)],
@@ -162,7 +165,9 @@ def _metadata(
     return metadata
 
 
-def _component(component: Component, stack: Stack, findings: list[Finding]) -> dict[str, Any]:
+def _component(
+    component: Component, stack: Stack, findings: list[Finding], boms: frozenset[str]
+) -> dict[str, Any]:
     data = component.data
     out: dict[str, Any] = {
         "type": bom_type(component.kind),
@@ -177,14 +182,14 @@ def _component(component: Component, stack: Stack, findings: list[Finding]) -> d
         out["modelCard"] = card
     if component.kind in DATA_KINDS:
         out["data"] = [_data(component)]
-    out["properties"] = properties(component, findings)
+    out["properties"] = properties(component, findings, _found_in(component, boms))
     occurrences = [_occurrence(at) for at in _places(component)]
     if occurrences:
         out["evidence"] = {"occurrences": occurrences}
     return out
 
 
-def _service(component: Component, findings: list[Finding]) -> dict[str, Any]:
+def _service(component: Component, findings: list[Finding], boms: frozenset[str]) -> dict[str, Any]:
     data = component.data
     out: dict[str, Any] = {"bom-ref": component_ref(component.name)}
     if isinstance(data.get("vendor"), str):
@@ -193,7 +198,8 @@ def _service(component: Component, findings: list[Finding]) -> dict[str, Any]:
     out.update(_described(data))
     # A service has no `evidence` in CycloneDX 1.6: its places are properties.
     places = [_property("declared-at", _where(at)) for at in _places(component)]
-    out["properties"] = properties(component, findings) + [p for p in places if p]
+    found = _found_in(component, boms)
+    out["properties"] = properties(component, findings, found) + [p for p in places if p]
     return out
 
 
@@ -247,18 +253,25 @@ def _data(component: Component) -> dict[str, Any]:
     return data
 
 
-def properties(component: Component, findings: Iterable[Finding] = ()) -> list[dict[str, str]]:
+def _found_in(component: Component, boms: frozenset[str]) -> bool:
+    return component.source == SOURCE and component.address in boms
+
+
+def properties(
+    component: Component, findings: Iterable[Finding] = (), found_in_a_bom: bool = False
+) -> list[dict[str, str]]:
     """Every field CycloneDX has no place for, under our names: kind and
     layer first, then the fields in the manifest's order; references one
     property per target (`stackpolicy:ref:depends_on`), so that reading the
-    BOM back knows the field."""
+    BOM back knows the field. What discovery found (in infrastructure code,
+    or in a BOM: `found_in_a_bom`) says where, as `found-by`."""
     out = [{"name": f"{PREFIX}kind", "value": component.kind}]
     out.append({"name": f"{PREFIX}layer", "value": component.layer})
     for key, value in component.data.items():
         if key in NATIVE_FIELDS or key in ("kind", "layer"):
             continue
         out += _field_properties(key, value)
-    if component.source not in ("manifest", SOURCE):  # discovered in infrastructure code
+    if component.source not in ("manifest", SOURCE) or found_in_a_bom:
         found_by = f"{component.source}:{component.address}" if component.address else ""
         out.append({"name": f"{PREFIX}found-by", "value": found_by or component.source})
     out += [_finding(f) for f in findings]

@@ -7,16 +7,22 @@ from typing import Any
 from stackpolicy.stack import Declared
 from stackpolicy.vocabulary import KIND_LAYER, REFERENCE_FIELDS
 
-# The manifest fields a discovered component may carry, in the order written.
+# The manifest fields a discovered component may carry, in the order written
+# (a BOM's components carry any of them: a custom kind's layer, a version).
 MANIFEST_FIELDS = (
     "name",
     "kind",
+    "layer",
     "description",
     "vendor",
+    "version",
     "owner",
     "environment",
     "labels",
     "attributes",
+    "pii",
+    "llm",
+    "managed",
     *REFERENCE_FIELDS,
 )
 

@@ -8,6 +8,7 @@ comments are one line whatever a path or name holds.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -70,21 +71,43 @@ def _field(name: str, value: Any, lead: str) -> list[str]:
         if not value:
             return [f"{lead}{name}: {{}}"]
         return [f"{lead}{name}:"] + [
-            f"      {quote(str(k))}: {scalar(v)}" for k, v in sorted(value.items())
+            f"      {quote(str(k))}: {flow(v)}" for k, v in sorted(value.items())
         ]
     if isinstance(value, (list, tuple)):
         if not value:
             return [f"{lead}{name}: []"]
-        return [f"{lead}{name}:"] + [f"      - {scalar(v)}" for v in value]
+        return [f"{lead}{name}:"] + [f"      - {flow(v)}" for v in value]
     return [f"{lead}{name}: {scalar(value)}"]
+
+
+def flow(value: Any) -> str:
+    """A value nested in a field (a BOM's `attributes.cyclonedx`) in YAML's
+    flow style, on one line, every string quoted: it reads back as it was."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{quote(str(k))}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    return "null" if value is None else scalar(value)
 
 
 def scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, int):
         return repr(value)
     return quote(str(value))
+
+
+def _float(value: float) -> str:
+    """A float YAML reads back as one: PyYAML takes `1e+20` (no point) for text."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    return text if "." in text else text.replace("e", ".0e", 1)
 
 
 def quote(text: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from stackpolicy.policy import BUILTIN, Policy
 from stackpolicy.rules.base import Checked, StackContext, finding
 from stackpolicy.stack import Component
-from stackpolicy.suggest import did_you_mean
+from stackpolicy.suggest import Names
 from stackpolicy.vocabulary import LIST_REFERENCES, SCALAR_REFERENCES
 
 POLICY = Policy(
@@ -48,13 +48,16 @@ class References:
     def check(self, context: StackContext) -> Checked:
         """A finding at every reference that names no component, or its own component."""
         names = context.stack.by_name
+        suggestions: Names | None = None  # indexed at the first dangling reference
         found = []
         for component in context.stack.components:
             for path, target in _references(component):
                 if target == component.name:
                     problem = "refers to itself"
                 elif target not in names:
-                    problem = "is not a component of the stack" + did_you_mean(target, names)
+                    suggestions = suggestions or Names(names)
+                    hint = suggestions.did_you_mean(target)
+                    problem = "is not a component of the stack" + hint
                 else:
                     continue
                 field = path[0]

@@ -1,0 +1,125 @@
+"""Remembering, across runs, what the dialect check made of a policy's CEL.
+
+Checking a part against the dialect parses it with cel-python's lark grammar:
+importing cel-python and building the parser takes ~0.2 s and parsing the
+bundled library another ~0.1 s, most of a pre-commit run on a small stack.
+The check is a pure function of the policy's text and of stackpolicy's own
+code, so the cel-expr backend keeps its result here: one small JSON file per
+policy, named by a SHA-256 of the policy's CEL and of the source files that
+decide the check and the rewrite (so an upgrade or an edit of the seam never
+reuses an old answer). Only checks that pass are kept: a policy that fails is
+checked again every run, so its error always comes from the check itself.
+
+The directory is `$STACKPOLICY_CACHE_DIR`, else `$XDG_CACHE_HOME/stackpolicy`,
+else `~/.cache/stackpolicy`; `STACKPOLICY_NO_CACHE=1` turns the cache off. It
+is best-effort: a directory that cannot be made or written, or a file that
+is not a regular file, too large or not what we wrote, only costs the time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import stat
+import sys
+from functools import cache
+from pathlib import Path
+
+from stackpolicy.cel import PolicySource
+from stackpolicy.errors import StackpolicyError
+from stackpolicy.fileio import write_atomic
+
+MAX_ENTRY_BYTES = 1 << 20
+"""A cache file larger than this is not ours: it is ignored."""
+
+_DECIDING = ("__init__.py", "dialect.py", "regex.py", "cel_expr_backend.py", "checked_cache.py")
+"""The seam's modules whose code decides what the check accepts and how a
+part is rewritten for cel-cpp."""
+
+Checked = tuple[tuple[tuple[str, str], ...], dict[str, str]]
+"""A policy's variables and parts as cel-cpp is to compile them."""
+
+
+def load(source: PolicySource) -> Checked | None:
+    """What the check made of `source` on an earlier run, if it is known."""
+    path = _entry(source)
+    if path is None:
+        return None
+    try:
+        variables, parts = _decode(_read(path))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    same = [n for n, _ in variables] == [n for n, _ in source.variables]
+    return (variables, parts) if same and parts.keys() == source.parts.keys() else None
+
+
+def store(source: PolicySource, checked: Checked) -> None:
+    """Keep what the check made of `source` for later runs."""
+    path = _entry(source)
+    if path is None:
+        return
+    variables, parts = checked
+    text = json.dumps({"variables": [list(v) for v in variables], "parts": parts})
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except (OSError, StackpolicyError):
+        pass  # a cache that cannot be written costs time, never the run
+
+
+def directory() -> Path | None:
+    """Where entries are kept, or None when the cache is off."""
+    if os.environ.get("STACKPOLICY_NO_CACHE", "") not in ("", "0"):
+        return None
+    explicit = os.environ.get("STACKPOLICY_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "stackpolicy"
+
+
+def _entry(source: PolicySource) -> Path | None:
+    where = directory()
+    if where is None:
+        return None
+    policy = json.dumps([source.scope, source.variables, sorted(source.parts.items())])
+    key = hashlib.sha256(f"{_code_digest()}\n{policy}".encode()).hexdigest()
+    return where / "checked" / f"{key}.json"
+
+
+@cache
+def _code_digest() -> str:
+    """A digest of the code the check's result depends on: the seam's modules,
+    cel-python's grammar and the Python version (its `re` judges patterns)."""
+    digest = hashlib.sha256(sys.version.encode())
+    here = Path(__file__).parent
+    files = [here / name for name in _DECIDING]
+    spec = importlib.util.find_spec("celpy")  # finds the package without importing it
+    if spec is not None and spec.origin is not None:
+        files.append(Path(spec.origin).parent / "cel.lark")
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> str:
+    """The text of the regular file at `path`, not following a symlink, bounded."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            raise ValueError("not a cache entry")
+        return handle.read(MAX_ENTRY_BYTES).decode("utf-8")
+
+
+def _decode(text: str) -> Checked:
+    data = json.loads(text)
+    variables = tuple((name, body) for name, body in data["variables"])
+    parts = dict(data["parts"])
+    strings = [*(s for pair in variables for s in pair), *parts, *parts.values()]
+    if not all(isinstance(s, str) for s in strings):
+        raise ValueError("not a cache entry")
+    return variables, parts

@@ -1,0 +1,132 @@
+"""The cache of what the dialect check made of a policy: a warm run never
+parses, gives the same bytes as a cold one, and a bad or foreign entry is
+never trusted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES
+from stackpolicy import cel
+from stackpolicy.cel import CelCompileError, PolicySource, checked_cache, dialect
+from stackpolicy.cli import main
+
+SOURCE = PolicySource(
+    "K", "component", (("n", "size(component.name)"),), {"assert": "variables.n > 0"}
+)
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("STACKPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("STACKPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the dialect check ran on a warm cache")
+
+    monkeypatch.setattr(dialect, "check", refuse)
+
+
+def test_a_warm_run_gives_the_same_bytes_without_parsing(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["check", str(EXAMPLES / "acme"), "--engine", "cel-expr", "--format", "json"]
+    cold = CliRunner().invoke(main, args)
+    assert cold.exit_code == 1, cold.output
+    assert len(list((cache_dir / "checked").iterdir())) >= 30  # one per bundled policy
+    _no_parsing(monkeypatch)
+    warm = CliRunner().invoke(main, args)
+    assert warm.exit_code == 1, warm.output
+    assert warm.stdout == cold.stdout
+
+
+def test_an_entry_holds_the_rewritten_text(cache_dir: Path) -> None:
+    cel.backend("cel-expr").compile(SOURCE)
+    assert checked_cache.load(SOURCE) == (
+        (("n", "size(component.name)"),),
+        {"assert": "variables.n > 0"},
+    )
+    other = PolicySource("K", "component", (), {"assert": "[1].all(x, x > 0)"})
+    cel.backend("cel-expr").compile(other)
+    _, parts = checked_cache.load(other) or ((), {})
+    assert "sp_range" in parts["assert"]  # the rewrite, not the text as written
+
+
+def test_a_policy_that_fails_the_check_is_not_kept(cache_dir: Path) -> None:
+    bad = PolicySource("K", "component", (), {"assert": "component.name.nosuch()"})
+    for _ in range(2):
+        with pytest.raises(CelCompileError):
+            cel.backend("cel-expr").compile(bad)
+    assert checked_cache.load(bad) is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '{"variables": [], "parts": {"assert": "true"}}',  # a variable missing
+        '{"variables": [["m", "1"]], "parts": {"assert": "true"}}',  # another variable
+        '{"variables": [["n", "1"]], "parts": {"other": "true"}}',  # another part
+        '{"variables": [["n", 1]], "parts": {"assert": 2}}',
+        '["a list"]',
+    ],
+)
+def test_a_foreign_entry_is_ignored(cache_dir: Path, content: str) -> None:
+    cel.backend("cel-expr").compile(SOURCE)
+    (entry,) = (cache_dir / "checked").iterdir()
+    entry.write_text(content, encoding="utf-8")
+    assert checked_cache.load(SOURCE) is None
+    cel.backend("cel-expr").compile(SOURCE)  # checked again, and kept again
+    assert checked_cache.load(SOURCE) is not None
+
+
+def test_an_entry_that_is_not_a_regular_file_is_ignored(cache_dir: Path, tmp_path: Path) -> None:
+    cel.backend("cel-expr").compile(SOURCE)
+    (entry,) = (cache_dir / "checked").iterdir()
+    target = tmp_path / "elsewhere.json"
+    entry.replace(target)
+    entry.symlink_to(target)
+    assert checked_cache.load(SOURCE) is None
+    cel.backend("cel-expr").compile(SOURCE)
+    assert entry.is_symlink()  # never replaced
+    os.truncate(target, checked_cache.MAX_ENTRY_BYTES + 1)
+    target.replace(entry)
+    assert checked_cache.load(SOURCE) is None
+
+
+def test_a_cache_that_cannot_be_written_costs_only_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.delenv("STACKPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("STACKPOLICY_CACHE_DIR", str(blocker / "cache"))
+    cel.backend("cel-expr").compile(SOURCE)
+    assert checked_cache.load(SOURCE) is None
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"STACKPOLICY_NO_CACHE": "1", "STACKPOLICY_CACHE_DIR": "/c"}, None),
+        ({"STACKPOLICY_CACHE_DIR": "/c"}, Path("/c")),
+        ({"XDG_CACHE_HOME": "/x"}, Path("/x/stackpolicy")),
+        ({"XDG_CACHE_HOME": "relative", "HOME": "/h"}, Path("/h/.cache/stackpolicy")),
+        ({"HOME": "/h"}, Path("/h/.cache/stackpolicy")),
+    ],
+)
+def test_directory(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: Path | None
+) -> None:
+    for name in ("STACKPOLICY_NO_CACHE", "STACKPOLICY_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert checked_cache.directory() == expected

@@ -1,0 +1,45 @@
+"""suggest: "did you mean", and the indexed Names giving the same answers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import examples
+from stackpolicy.suggest import Names, did_you_mean, nearest
+
+NAMES = ["feature-store", "feature-stores", "vector-db", "orders-warehouse", "a", ""]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("feature-stor", "feature-store"),
+        ("vectr-db", "vector-db"),
+        ("orders-warehous", "orders-warehouse"),
+        ("gone-900", None),
+        ("", ""),
+    ],
+)
+def test_nearest(word: str, expected: str | None) -> None:
+    assert nearest(word, NAMES) == expected
+    assert Names(NAMES).nearest(word) == expected
+
+
+def test_phrase() -> None:
+    assert did_you_mean("vectr-db", NAMES) == " (did you mean 'vector-db'?)"
+    assert Names(NAMES).did_you_mean("vectr-db") == " (did you mean 'vector-db'?)"
+    assert Names(NAMES).did_you_mean("gone-900") == ""
+
+
+# Short words over a small alphabet, so that close and tied names are common.
+_WORDS = st.text(alphabet="abc-", max_size=8)
+
+
+@settings(max_examples=examples(1000))
+@given(st.lists(_WORDS, max_size=30), st.lists(_WORDS, min_size=1, max_size=5))
+def test_names_answers_as_nearest(choices: list[str], words: list[str]) -> None:
+    names = Names(choices)
+    for word in words * 2:  # the second round is answered from the cache
+        assert names.nearest(word) == nearest(word, choices)
