@@ -16,11 +16,8 @@ from typing import Any
 
 from stackpolicy.cel import AnyBackend
 from stackpolicy.config import RuleTuning
-from stackpolicy.engine import evaluate
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import Finding, Severity
-from stackpolicy.inputs import load_stack
-from stackpolicy.inputs.manifest import embedded
 from stackpolicy.location import Location
 from stackpolicy.policyfile import (
     TEST_SUFFIX,
@@ -272,6 +269,10 @@ def run_case(
     backend: AnyBackend,
     profiles: Sequence[Path] = (),
 ) -> CaseResult:
+    # Running a case needs the stack readers and the engine; reading cases
+    # (explain, docs) does not, so they are imported here.
+    from stackpolicy.engine import evaluate
+
     loaded = _case_stack(case)
     if loaded.errors:
         return CaseResult(file, case, errors=loaded.errors)
@@ -300,6 +301,9 @@ def run_case(
 
 
 def _case_stack(case: Case) -> LoadedStack:
+    from stackpolicy.inputs import load_stack
+    from stackpolicy.inputs.manifest import embedded
+
     if case.stack_file is None:
         read = embedded(case.document, (*case.key, "stack"))
         return build_stack(read.fragments, read.errors)

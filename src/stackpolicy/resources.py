@@ -55,10 +55,10 @@ def display_path(path: Path) -> str:
     reports do not leak where a checkout lives. A symlink is shown as itself,
     not as where it points (a dangling one may point anywhere)."""
     resolved = _resolved_parent(path)
-    cwd = Path.cwd().resolve()
+    cwd = _resolved_dir(os.getcwd())
     if resolved.is_relative_to(cwd):
         return resolved.relative_to(cwd).as_posix()
-    library = bundled_policies().resolve()
+    library = _resolved_dir(str(bundled_policies()))
     if resolved.is_relative_to(library):
         return "stackpolicy:policies/" + resolved.relative_to(library).as_posix()
     try:
@@ -73,4 +73,9 @@ def _resolved_parent(path: Path) -> Path:
     absolute = path.absolute()
     if absolute.name in ("", ".", ".."):
         return absolute.resolve()
-    return absolute.parent.resolve() / absolute.name
+    return _resolved_dir(str(absolute.parent)) / absolute.name
+
+
+@cache  # a library's files share a few directories: resolve each once, not per file
+def _resolved_dir(absolute: str) -> Path:
+    return Path(absolute).resolve()
