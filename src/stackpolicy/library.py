@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stackpolicy import cel
 from stackpolicy.config import RuleTuning
@@ -14,16 +14,14 @@ from stackpolicy.errors import StackpolicyError, UsageError
 from stackpolicy.kindcheck import misspelt_kinds
 from stackpolicy.location import Location
 from stackpolicy.policy import Policy
-from stackpolicy.policyfile import load_policies
+from stackpolicy.policyfile import LoadedPolicies, load_policies
+from stackpolicy.policytest import Case, CaseFile, load_case_files
 from stackpolicy.rules import DRIFT, STACK_RULES, WAIVERS
 from stackpolicy.rules.base import Rule
 from stackpolicy.sources import unique_files
 from stackpolicy.suggest import did_you_mean
 from stackpolicy.tuning import check_patterns, tune
 from stackpolicy.vocabulary import LAYERS
-
-if TYPE_CHECKING:  # policytest brings the engine and the stack readers: only for cases
-    from stackpolicy.policytest import Case, CaseFile
 
 
 @dataclass(frozen=True)
@@ -66,21 +64,17 @@ def load_library(
     tunings: Sequence[RuleTuning] = (),
     profiles: Sequence[Sequence[RuleTuning]] = (),
     *,
-    cases: bool = True,
+    cases: bool | str = True,
 ) -> Library:
     """The policies under `paths`, as the profiles and the configuration's
     `rules:` tune them (the same library `check` runs: disabled rules left
     out, severities and params as configured), sorted by layer and id, with
-    their cases (without `cases`, the test files are not read: no entry has
-    cases, and a broken test file is no error)."""
+    their cases: every policy's; none with `cases=False` (the test files are
+    not read, so a broken one is no error); or, when `cases` is a policy id
+    (in any case), only that policy's."""
     loaded = load_policies(unique_files(paths), cel.backend())
-    files: list[CaseFile] = []
-    errors: list[StackpolicyError] = []
-    if cases:
-        from stackpolicy.policytest import load_case_files
-
-        files, errors = load_case_files(paths, loaded)
     rules: list[Rule[Any]] = [*STACK_RULES, *DRIFT, *WAIVERS, *loaded.policies]
+    files, errors = _case_files(paths, loaded, [r.policy for r in rules], cases)
     check_patterns(tunings, [r.policy.id for r in rules])
     policies = [r.policy for r in tune(rules, tunings, profiles)]
     kept = {p.id for p in policies}
@@ -94,3 +88,16 @@ def load_library(
         entries.append(Entry(policy, shown, covering[0].path if covering else None))
     kinds = misspelt_kinds(c.policy for c in loaded.policies)
     return Library(tuple(entries), (*loaded.errors, *errors, *kinds), disabled)
+
+
+def _case_files(
+    paths: Sequence[Path], loaded: LoadedPolicies, policies: list[Policy], cases: bool | str
+) -> tuple[list[CaseFile], list[StackpolicyError]]:
+    if cases is False:
+        return [], []
+    if cases is True:
+        return load_case_files(paths, loaded)
+    wanted = next((p for p in policies if p.id.lower() == cases.lower()), None)
+    if wanted is None:  # no such policy: there are no cases to show
+        return [], []
+    return load_case_files(paths, loaded, only=wanted)

@@ -19,6 +19,7 @@ from stackpolicy.config import RuleTuning
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.findings import Finding, Severity
 from stackpolicy.location import Location
+from stackpolicy.policy import Policy
 from stackpolicy.policyfile import (
     TEST_SUFFIX,
     LoadedPolicies,
@@ -176,16 +177,35 @@ def _sibling(path: Path) -> Path:
 
 
 def load_case_files(
-    paths: Sequence[Path], library: LoadedPolicies
+    paths: Sequence[Path], library: LoadedPolicies, only: Policy | None = None
 ) -> tuple[list[CaseFile], list[StackpolicyError]]:
+    """The test files under `paths`; with `only`, just those that may test it
+    (`explain` shows one policy's cases)."""
     files: list[CaseFile] = []
     errors: list[StackpolicyError] = []
     for path in policy_files(paths, tests=True):
+        if only is not None and not _may_test(path, only):
+            continue
         try:
             files.append(_read_test_file(path, library))
         except StackpolicyError as exc:
             errors.append(exc)
     return files, errors
+
+
+def _may_test(path: Path, policy: Policy) -> bool:
+    """Whether the test file at `path` may test `policy`: it is the sibling of
+    the policy's file, or names the policy under `policies:`, where its id is
+    written as it is (only a double-quoted scalar can escape a character, so a
+    file with a backslash is read in full to be sure). A file that cannot be
+    read is read in full too, for its error."""
+    if display_path(_sibling(path)) == policy.location.path:
+        return True
+    try:
+        text = read_text(path, display_path(path))
+    except StackpolicyError:
+        return True
+    return policy.id in text or "\\" in text
 
 
 def _read_test_file(path: Path, library: LoadedPolicies) -> CaseFile:

@@ -104,3 +104,32 @@ def test_rules_reads_no_tests_but_docs_and_test_report_a_broken_one(tmp_path: An
         result = invoke(command, "--no-config", "-p", str(lib))
         assert result.exit_code == 2
         assert "own_test.yaml:2:1: invalid YAML" in result.stderr
+
+
+def test_explain_finds_the_cases_of_a_test_file_that_escapes_the_id(tmp_path: Any) -> None:
+    # explain reads only the test files that may test the policy; an id
+    # written with a YAML escape must still count.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    owners = (ROOT / "policies" / "governance" / "owners.yaml").read_text(encoding="utf-8")
+    (lib / "own.yaml").write_text(owners.replace("SP-GOV-001", "ORG-GOV-001"), encoding="utf-8")
+    (lib / "other_test.yaml").write_text(
+        "apiVersion: stackpolicy/v1\n"
+        "kind: PolicyTest\n"
+        'policies: ["ORG-\\x47OV-001"]\n'
+        "cases:\n"
+        "  - name: nobody owns it\n"
+        "    stack:\n"
+        "      apiVersion: stackpolicy/v1\n"
+        "      kind: Stack\n"
+        "      metadata: {name: s, org: o}\n"
+        "      components:\n"
+        "        - {name: wh, kind: warehouse}\n"
+        "    expect:\n"
+        '      - {policy: "ORG-\\x47OV-001", component: wh}\n',
+        encoding="utf-8",
+    )
+    result = invoke("explain", "org-gov-001", "--no-config", "-p", str(lib))
+    assert result.exit_code == 0, result.stderr
+    assert "Example: nobody owns it" in result.stdout
+    assert "=> reports ORG-GOV-001 on wh" in result.stdout

@@ -61,9 +61,9 @@ def terminal() -> Terminal:
     )
 
 
-def configured_library(settings: Settings, *, cases: bool = True) -> Library:
-    """The library `check` would run, as `rules`, `explain` and `docs` show it
-    (`rules` lists policies: it needs no cases)."""
+def configured_library(settings: Settings, *, cases: bool | str = True) -> Library:
+    """The library `check` would run, as `rules`, `explain` and `docs` show it,
+    with the cases `cases` asks for (stackpolicy.library.load_library)."""
     sources = library_sources(settings)
     profiles = profile_tunings(settings, sources)
     return load_library(sources, settings.config.rules, profiles, cases=cases)

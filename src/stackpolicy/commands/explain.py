@@ -17,7 +17,7 @@ from stackpolicy.settings import Request, read_config, resolve
 
 def run(request: Request, policy_id: str) -> int:
     settings = resolve(request, read_config(request))
-    library = configured_library(settings)
+    library = configured_library(settings, cases=policy_id)  # its cases only
     click.echo(render(library.find(policy_id)), nl=False)
     return EXIT_OK
 
