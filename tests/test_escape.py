@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stackpolicy.escape import html_text, line, markdown, mermaid
+from stackpolicy.escape import html_text, json_document, line, markdown, mermaid
 
 HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
@@ -133,3 +133,13 @@ def test_every_hidden_category_is_covered() -> None:
     # The named characters of issue 13 all fall in the categories escaped.
     for char, _ in HOSTILE:
         assert not visible(char)
+
+
+def test_json_documents_escape_every_hidden_non_ascii_character_and_only_those() -> None:
+    # DEL is ASCII (json.dumps escapes no ASCII it need not; json_document
+    # leaves ASCII alone); C1, bidi, zero-width and tag characters are hidden;
+    # a no-break space, accents and emoji are text.
+    text = '"\x7f \x80 \x9f \xa0 é \u200b \u202e \uffff 🙂 \U000e0001 \U0010ffff"'
+    assert json_document(text) == (
+        '"\x7f \\u0080 \\u009f \xa0 é \\u200b \\u202e \uffff 🙂 \\udb40\\udc01 \U0010ffff"'
+    )

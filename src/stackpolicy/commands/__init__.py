@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,13 +15,15 @@ from stackpolicy.config import Config, load_config
 from stackpolicy.errors import StackpolicyError
 from stackpolicy.escape import line
 from stackpolicy.fileio import write_atomic
-from stackpolicy.library import Library, load_library
 from stackpolicy.output import FormatOptions, check_format
 from stackpolicy.output.text import summary
 from stackpolicy.profiles import profile_tunings
 from stackpolicy.report import Report, sorted_errors
 from stackpolicy.settings import Request, Settings, read_config
 from stackpolicy.sources import library_sources
+
+if TYPE_CHECKING:  # the library and its test cases are for rules, explain and docs
+    from stackpolicy.library import Library
 
 
 def echo_errors(errors: Iterable[StackpolicyError]) -> None:
@@ -64,6 +67,8 @@ def terminal() -> Terminal:
 def configured_library(settings: Settings, *, cases: bool | str = True) -> Library:
     """The library `check` would run, as `rules`, `explain` and `docs` show it,
     with the cases `cases` asks for (stackpolicy.library.load_library)."""
+    from stackpolicy.library import load_library  # check does not need it
+
     sources = library_sources(settings)
     profiles = profile_tunings(settings, sources)
     return load_library(sources, settings.config.rules, profiles, cases=cases)
