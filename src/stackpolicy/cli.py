@@ -592,7 +592,7 @@ def _complete_policy_ids(
 
     paths = tuple(context.params.get("policy_paths") or ()) or (bundled_policies(),)
     try:
-        library = load_library(paths)
+        library = load_library(paths, cases=False)  # ids and titles: no test files
     except (StackpolicyError, OSError):
         return []  # a broken library completes nothing rather than crash the shell
     return [
