@@ -17,6 +17,7 @@ ask for it.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from array import array
 from dataclasses import dataclass, field
@@ -350,23 +351,29 @@ class _Events:
         event: _Event = self.loader.get_event()
         cls = event.__class__
         if cls is AliasEvent:
-            if event.anchor not in self.anchors:
-                raise ComposerError(None, None, "found undefined alias", event.start_mark)
+            self.alias(event)
         elif cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
-            anchor = event.anchor
-            if anchor is not None:
-                first = self.anchors.get(anchor)
-                if first is not None:
-                    raise ComposerError(
-                        "found duplicate anchor; first occurrence",
-                        first,
-                        "second occurrence",
-                        event.start_mark,
-                    )
-                self.anchors[anchor] = event.start_mark
+            if event.anchor is not None:
+                self.define(event)
         elif cls is DocumentEndEvent:
             self.anchors = {}
         return event
+
+    def alias(self, event: _Event) -> None:
+        if event.anchor not in self.anchors:
+            raise ComposerError(None, None, "found undefined alias", event.start_mark)
+
+    def define(self, event: _Event) -> None:
+        anchor = event.anchor
+        first = self.anchors.get(anchor)
+        if first is not None:
+            raise ComposerError(
+                "found duplicate anchor; first occurrence",
+                first,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.anchors[anchor] = event.start_mark
 
     def drain(self) -> None:
         """Read to the end of the stream, for the syntax errors in it."""
@@ -399,7 +406,6 @@ class _Node:
 
 
 _ROOT, _SEQ, _MAP, _MERGES = "r", "q", "m", "l"
-_OPENING = (AliasEvent, MappingStartEvent, SequenceStartEvent)
 
 
 class _Frame:
@@ -442,16 +448,37 @@ def _span(start: _Mark, end: _Mark) -> Span:
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def _scalar_tag(event: ScalarEvent) -> str:
+def _could_be(resolvers: list[tuple[str, re.Pattern[str]]]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of `resolvers` does (None when
+    their flags differ): a plain scalar it does not match is a string."""
+    if len({regexp.flags for _, regexp in resolvers}) != 1:
+        return None
+    joined = "|".join(f"(?:{regexp.pattern})" for _, regexp in resolvers)
+    return re.compile(joined, resolvers[0][1].flags)
+
+
+_COULD_BE = {
+    first: _could_be(resolvers) for first, resolvers in _IMPLICIT.items() if first is not None
+}
+"""By first character: could a plain scalar be other than a string? Most
+plain values (names, owners) start with a letter some implicit type also
+starts with (`t` for true), and asking the resolver costs ~4 µs each."""
+
+
+def _scalar_tag(event: _Event) -> str:
     """The tag PyYAML's composer resolves for a scalar."""
     tag = event.tag
     if tag is not None and tag != "!":
         return str(tag)
-    value = event.value
     if not event.implicit[0]:
-        return _TAG + "str"  # quoted: a string (the safe resolver has no path resolvers)
-    if value and value[0] not in _IMPLICIT and None not in _IMPLICIT:
-        return _TAG + "str"  # no implicit type starts with this character
+        return _TAG + "str"  # quoted: the safe resolver has no path resolvers
+    value = event.value
+    if value and None not in _IMPLICIT:
+        if value[0] not in _IMPLICIT:
+            return _TAG + "str"  # no implicit type starts with this character
+        could_be = _COULD_BE[value[0]]
+        if could_be is not None and could_be.match(value) is None:
+            return _TAG + "str"
     return str(_RESOLVER.resolve(ScalarNode, value, event.implicit))
 
 
@@ -472,11 +499,17 @@ class _Builder:
     def documents(self) -> list[Document]:
         found: list[Document] = []
         stack = self.stack
-        next_event = self.events.next
+        events = self.events
+        next_event = events.loader.get_event  # the checks events.next makes, inline
         while True:
             event = next_event()
             cls = event.__class__
-            if cls is ScalarEvent or cls in _OPENING:
+            if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.anchor is not None:
+                    events.define(event)
+                self.node(event, stack[-1])
+            elif cls is AliasEvent:
+                events.alias(event)
                 self.node(event, stack[-1])
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 self.close(event.end_mark)
@@ -485,6 +518,7 @@ class _Builder:
                 self.anchors, self.alias_nodes = {}, 0
                 stack[:] = [_Frame(_ROOT, -1, None)]
             elif cls is DocumentEndEvent:
+                events.anchors = {}
                 root = stack.pop()
                 found.append(Document(self.display, root.value[0], root.places))
             elif cls is StreamEndEvent:
