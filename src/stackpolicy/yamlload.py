@@ -500,7 +500,9 @@ class _Builder:
         # What each anchor names: a finished node, or the frame still open.
         self.anchors: dict[str, _Node | _Frame] = {}
         self.alias_nodes = 0
-        self.keys: dict[str, str] = {}  # one string per distinct key
+        # One string per distinct key or value: names, kinds, owners and
+        # references repeat across thousands of components.
+        self.strings: dict[str, str] = {}
 
     def documents(self) -> list[Document]:
         found: list[Document] = []
@@ -690,7 +692,7 @@ class _Builder:
         far: files are decoded as strict UTF-8 and PyYAML refuses \\ud800.)"""
         if "\0" in raw:
             raise self.error("strings must not contain NUL (\\0)", where)
-        return raw
+        return self.strings.setdefault(raw, raw)
 
     def scalar(self, tag: str, raw: str, where: Span) -> Any:
         if tag in _STRING_TAGS:
@@ -730,7 +732,7 @@ class _Builder:
         if tag not in _STRING_TAGS and tag not in _SCALARS:
             raise self.error(f"unsupported YAML tag {_tag(tag)}", where)
         # Keys stay as written: `on:` is the string "on", not True.
-        name = self.keys.setdefault(raw, self.text(raw, where))
+        name = self.text(raw, where)
         if name in top.value:
             at = _position(top.value, name) * STRIDE
             first_line = top.places.spans[at + 5]
