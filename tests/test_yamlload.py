@@ -6,7 +6,7 @@ import pytest
 
 from stackpolicy.errors import YamlError
 from stackpolicy.location import Location
-from stackpolicy.yamlload import MAX_ALIAS_NODES, load_documents, read_text
+from stackpolicy.yamlload import MAX_ALIAS_NODES, Document, load_documents, read_text
 
 
 def test_spans_are_one_based_with_ends() -> None:
@@ -110,3 +110,61 @@ def test_strings_an_engine_cannot_hold_are_located_errors(
     with pytest.raises(YamlError, match=message) as info:
         load_documents(text, "f.yaml")
     assert info.value.location.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        # The builder reads the events as they come, but a syntax error later
+        # in the file still wins over what it refused earlier (as when the
+        # whole stream was composed first).
+        ("a: 1\na: 2\nb: [\n", (4, 1, 0, 0), "invalid YAML: did not find expected node content"),
+        (
+            "a: &x 1\nb: &x 2\n",
+            (2, 4, 0, 0),
+            "invalid YAML: found duplicate anchor; first occurrence at line 1, column 4: "
+            "second occurrence",
+        ),
+        ("a: *x\n", (1, 4, 0, 0), "invalid YAML: found undefined alias"),
+        # A refused mapping or sequence is located by its whole span.
+        ("a: !!set\n  x: 1\n  y: 2\nb: 1\n", (1, 4, 4, 1), "unsupported YAML tag !!set"),
+        ("? [a,\n   b]\n: 1\n", (1, 3, 2, 6), "mapping keys must be plain strings"),
+        ("a: &a\n  - *a\n  - 1\nb: 2\n", (1, 4, 4, 1), "recursive YAML alias"),
+    ],
+)
+def test_refusals_are_worded_and_located_as_before(
+    text: str, where: tuple[int, int, int, int], message: str
+) -> None:
+    with pytest.raises(YamlError) as info:
+        load_documents(text, "f.yaml")
+    assert info.value.message == message
+    assert info.value.location == Location("f.yaml", *where)
+
+
+def test_merged_keys_keep_the_place_they_were_written() -> None:
+    text = "base: &base\n  image: x\n  ports: [1]\nweb:\n  <<: *base\n  image: y\n"
+    [doc] = load_documents(text, "c.yaml", tolerant=True)
+    assert doc.data["web"] == {"image": "y", "ports": [1]}
+    assert doc.locate(("web", "image")) == Location("c.yaml", 6, 10, 6, 11)
+    assert doc.locate(("web", "ports")) == Location("c.yaml", 3, 10, 3, 13)
+    assert doc.locate_key(("web", "ports")) == Location("c.yaml", 3, 3, 3, 8)
+    # Inside a merged value, the nearest located place is the value itself.
+    assert doc.locate(("web", "ports", 0)) == Location("c.yaml", 3, 10, 3, 13)
+
+
+def test_an_alias_has_no_span_of_its_own_but_its_key_has() -> None:
+    [doc] = load_documents("a: &x {k: v}\nb: *x\nc: &s text\nd: *s\n", "f.yaml")
+    assert doc.span(("b",)) is None
+    assert doc.locate_key(("b",)) == Location("f.yaml", 2, 1, 2, 2)
+    assert doc.span(("b", "k")) is None
+    # A scalar alias is built again with the anchor's place and style.
+    assert doc.span(("d",)) == Location("f.yaml", 3, 4, 3, 11)
+
+
+def test_styles_and_unlocated_documents() -> None:
+    [doc] = load_documents("a: 'q'\nb: |\n  x\nc: p\n", "f.yaml")
+    assert (doc.style(("a",)), doc.style(("b",)), doc.style(("c",))) == ("'", "|", None)
+    assert doc.style(("zz",)) is None
+    bare = Document("<built>", {"a": 1})
+    assert bare.span(("a",)) is None
+    assert bare.locate(("a",)) == Location("<built>")

@@ -39,7 +39,7 @@ class Locator(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per component: no __dict__ each
 class DocumentLocator:
     """A component written as a mapping at `key` of a YAML document."""
 
@@ -54,7 +54,7 @@ class DocumentLocator:
         return self.document.span((*self.key, *path))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlacesLocator:
     """A component whose reader knows a few places: itself and some fields
     (e.g. a Terraform block's label, a Kubernetes object's metadata.name)."""
@@ -72,7 +72,7 @@ class PlacesLocator:
         return self.fields.get(path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Declared:
     """A component as a reader found it: its fields as a manifest would write
     them (`name`, `kind`, optional `layer`, references, ...) and their places."""
@@ -105,7 +105,7 @@ class Fragment:
     """Where a finding about the whole stack points, if this file has such a place."""
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity
+@dataclass(frozen=True, eq=False, slots=True)  # compared and hashed by identity
 class Component:
     """One component with its resolved layer and where it was declared."""
 

@@ -1,8 +1,14 @@
 """Read YAML safely and remember where every value came from.
 
-The file is composed once (with libyaml when PyYAML has it) and one walk over
-the node graph builds plain Python data plus a map from each value's path
-(``("components", 3, "owner")``) to its 1-based span. Only the YAML that a
+The file is parsed once (with libyaml when PyYAML has it), and one pass over
+its events builds plain Python data and, beside it, the 1-based span of
+every value and key (`Places`: one flat array per mapping or sequence), which
+`Document` finds by path (``("components", 3, "owner")``). No node graph is
+composed: at 50,000 components it cost ~200 MiB, and a dict from path tuples
+to spans ~150 MiB more. PyYAML's composer's own checks (undefined alias,
+duplicate anchor) are made on the events, worded as it words them, and a
+syntax error anywhere in the file wins over what the builder refused, as when
+the whole stream was composed first. Only the YAML that a
 JSON document could hold is accepted: no Python tags, no merge keys, no
 duplicate keys; dates and other timestamps stay strings; alias expansion and
 nesting depth are bounded so a hostile file fails fast with a located error.
@@ -17,14 +23,29 @@ ask for it.
 from __future__ import annotations
 
 import os
+import re
 import stat
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 from stackpolicy.errors import StackpolicyError, YamlError
 from stackpolicy.fileio import kind_of
@@ -44,6 +65,14 @@ MAX_ALIAS_NODES = 100_000
 _TAG = "tag:yaml.org,2002:"
 _STRING_TAGS = {_TAG + "str", _TAG + "timestamp"}
 _CONSTRUCTOR = SafeConstructor()
+# libyaml's events and marks (the stubs' Event lacks each subclass's
+# fields, and libyaml's Mark is its own class): typed loosely here.
+_Event = Any
+_Mark = Any
+
+_RESOLVER = Resolver()
+_IMPLICIT = _Loader.yaml_implicit_resolvers
+"""The implicit types by the first character of a plain scalar."""
 _SCALARS = {
     _TAG + "null": _CONSTRUCTOR.construct_yaml_null,
     _TAG + "bool": _CONSTRUCTOR.construct_yaml_bool,
@@ -56,37 +85,110 @@ Span = tuple[int, int, int, int]
 """1-based (line, column, end line, end column); made into a Location only when asked."""
 
 
+class Places:
+    """Where the children of one mapping or sequence were written: per child,
+    `STRIDE` ints in `spans` (its value's span, its style as a code point or
+    0 for plain, its key's span; 0s where there is none) and, for a child that
+    is itself a mapping or sequence built here, its own `Places`.
+
+    One flat array per container instead of a dict from path tuples to span
+    tuples: at 50,000 components that map was ~150 MiB, this is ~20."""
+
+    __slots__ = ("children", "spans")
+
+    def __init__(self) -> None:
+        self.spans = array("i")
+        self.children: list[Places | None] | None = None
+
+    def add(self, value: Span, style: int, key: Span, places: Places | None) -> None:
+        if places is not None and self.children is None:
+            self.children = [None] * (len(self.spans) // STRIDE)
+        self.spans.extend((*value, style, *key))
+        if self.children is not None:
+            self.children.append(places)
+
+
+STRIDE = 9
+_NO_SPAN: Span = (0, 0, 0, 0)
+
+
 @dataclass(frozen=True)
 class Document:
     """One YAML document: its data and the span of every value and key in it."""
 
     path: str
     data: Any
-    spans: dict[PathKey, Span] = field(repr=False)
-    key_spans: dict[PathKey, Span] = field(repr=False)
-    styles: dict[PathKey, str] = field(repr=False)
-    """The style of every scalar that is not plain: quoted, `|` or `>`."""
+    places: Places | None = field(default=None, repr=False, compare=False)
+    """The spans of the document's value (the one child of this root) and
+    of everything inside it; None for data that was not read from a file."""
+
+    def _trail(self, key: PathKey) -> list[tuple[array[int], int]]:
+        """The slot of each prefix of `key` that is located, from `()` on."""
+        places = self.places
+        if places is None:
+            return []
+        found = [(places.spans, 0)]
+        value, index = self.data, 0
+        for part in key:
+            children = places.children
+            child = children[index] if children is not None else None
+            if child is None:
+                break
+            places = child
+            index = _position(value, part)
+            if index < 0:
+                break
+            found.append((places.spans, index * STRIDE))
+            value = value[part]
+        return found
 
     def span(self, key: PathKey) -> Location | None:
         """The span of the value at exactly `key`, if there is one."""
-        span = self.spans.get(key)
-        return None if span is None else Location(self.path, *span)
+        trail = self._trail(key)
+        if len(trail) != len(key) + 1:
+            return None
+        spans, at = trail[-1]
+        return _location(self.path, spans, at) if spans[at] else None
 
     def locate(self, key: PathKey) -> Location:
         """The span of the value at `key`, or of its nearest located ancestor."""
-        for end in range(len(key), -1, -1):
-            span = self.spans.get(key[:end])
-            if span is not None:
-                return Location(self.path, *span)
+        for spans, at in reversed(self._trail(key)):
+            if spans[at]:
+                return _location(self.path, spans, at)
         return Location(self.path)
 
     def locate_key(self, key: PathKey) -> Location:
         """The span of the mapping key that holds `key`, else of its value."""
-        span = self.key_spans.get(key)
-        return Location(self.path, *span) if span else self.locate(key)
+        trail = self._trail(key)
+        if key and len(trail) == len(key) + 1:
+            spans, at = trail[-1]
+            if spans[at + 5]:
+                return _location(self.path, spans, at + 5)
+        return self.locate(key)
 
     def style(self, key: PathKey) -> str | None:
-        return self.styles.get(key)
+        """The style of a scalar that is not plain: quoted, `|` or `>`."""
+        trail = self._trail(key)
+        if len(trail) != len(key) + 1:
+            return None
+        spans, at = trail[-1]
+        return chr(spans[at + 4]) if spans[at + 4] else None
+
+
+def _location(path: str, spans: array[int], at: int) -> Location:
+    return Location(path, spans[at], spans[at + 1], spans[at + 2], spans[at + 3])
+
+
+def _position(container: Any, part: str | int) -> int:
+    """Where `part` is among the children of `container` (slots follow the
+    mapping's key order), or -1."""
+    if type(container) is dict and type(part) is str:
+        for index, name in enumerate(container):
+            if name == part:
+                return index
+    elif type(container) is list and type(part) is int and 0 <= part < len(container):
+        return part
+    return -1
 
 
 Segment = tuple[int, int, int]
@@ -128,11 +230,6 @@ def _block_segments(lines: list[str], where: Location, style: str) -> tuple[Segm
         segments.append((index, indent + 1, offset))
         offset += len(text) - indent + 1
     return tuple(segments) or ((where.line, where.column, 0),)
-
-
-def span(node: Node) -> Span:
-    start, end = node.start_mark, node.end_mark
-    return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
 _max_file_bytes = 64 * 1024 * 1024
@@ -200,17 +297,26 @@ def read_text(path: Path, display: str, error: type[StackpolicyError] = YamlErro
 
 
 def load_documents(text: str, display: str, *, tolerant: bool = False) -> list[Document]:
-    """Compose every document in `text`; `display` names the file in positions.
+    """Every document in `text`; `display` names the file in positions.
     `tolerant` accepts merge keys and unknown tags (see the module's doc)."""
+    events = _Events(_Loader(text))
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        try:
+            return _Builder(display, tolerant, events).documents()
+        except yaml.YAMLError:
+            raise  # from the stream itself: nothing more to read
+        except Exception:
+            # Composing used to read the whole stream before building: a
+            # syntax error anywhere still wins over what the builder refused
+            # (or a constructor's own error, as `!!int x` raises).
+            events.drain()
+            raise
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", Location(display)) from None
-    except RecursionError:
-        raise YamlError("YAML nested too deeply", Location(display)) from None
-    return [_Builder(display, tolerant).document(node) for node in nodes if node is not None]
+    finally:
+        events.close()
 
 
 def load_file(path: Path, display: str, *, tolerant: bool = False) -> list[Document]:
@@ -238,153 +344,467 @@ def _tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
-class _Builder:
-    """One walk over a composed node graph: data plus spans."""
+class _Events:
+    """libyaml's events, with the two checks PyYAML's composer makes (an
+    alias names an anchor defined before it; no anchor is defined twice in a
+    document), raised as the composer raises them."""
 
-    def __init__(self, display: str, tolerant: bool = False) -> None:
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.anchors: dict[str, _Mark] = {}
+
+    def next(self) -> _Event:
+        event: _Event = self.loader.get_event()
+        cls = event.__class__
+        if cls is AliasEvent:
+            self.alias(event)
+        elif cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+            if event.anchor is not None:
+                self.define(event)
+        elif cls is DocumentEndEvent:
+            self.anchors = {}
+        return event
+
+    def alias(self, event: _Event) -> None:
+        if event.anchor not in self.anchors:
+            raise ComposerError(None, None, "found undefined alias", event.start_mark)
+
+    def define(self, event: _Event) -> None:
+        anchor = event.anchor
+        first = self.anchors.get(anchor)
+        if first is not None:
+            raise ComposerError(
+                "found duplicate anchor; first occurrence",
+                first,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.anchors[anchor] = event.start_mark
+
+    def drain(self) -> None:
+        """Read to the end of the stream, for the syntax errors in it."""
+        event: _Event | None = self.next()
+        while event is not None and event.__class__ is not StreamEndEvent:
+            event = self.next()
+
+    def close(self) -> None:
+        self.loader.dispose()
+
+
+class _Node:
+    """A finished node that an anchor names: what an alias to it gives."""
+
+    __slots__ = ("items", "kind", "places", "raw", "size", "span", "style", "tag", "value")
+
+    def __init__(
+        self, kind: str, value: Any, size: int, span: Span, places: Places | None = None
+    ) -> None:
+        self.kind = kind  # "s" scalar, "q" sequence, "m" mapping
+        self.value = value
+        self.size = size
+        self.span = span
+        self.places = places
+        self.style = 0
+        self.tag = ""
+        self.raw = ""
+        self.items: list[_Node] | None = None
+        """A sequence's items, kept (tolerant only) for `<<: *list`."""
+
+
+_ROOT, _SEQ, _MAP, _MERGES = "r", "q", "m", "l"
+
+
+class _Frame:
+    """A mapping or sequence being built (or the document around its value,
+    or the list of a merge key, `<<: [*a, *b]`)."""
+
+    __slots__ = (
+        "anchor",
+        "depth",
+        "items",
+        "key_span",
+        "kind",
+        "merges",
+        "merging",
+        "name",
+        "places",
+        "role",
+        "size",
+        "start",
+        "value",
+    )
+
+    def __init__(self, kind: str, depth: int, start: _Mark | None, role: str = "") -> None:
+        self.kind = kind
+        self.depth = depth
+        self.start = start
+        self.role = role  # "" a value, "<<" a mapping merged into the mapping below
+        self.value: Any = {} if kind == _MAP else []
+        self.places = Places()
+        self.size = 1
+        self.anchor: str | None = None
+        self.name: str | None = None  # a mapping's key whose value comes next
+        self.key_span: Span = _NO_SPAN
+        self.merging = False  # a mapping whose `<<` value comes next
+        self.merges: list[tuple[dict[str, Any], int, Places | None]] = []
+        self.items: list[_Node] | None = None
+
+
+def _span(start: _Mark, end: _Mark) -> Span:
+    return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _could_be(resolvers: list[tuple[str, re.Pattern[str]]]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of `resolvers` does (None when
+    their flags differ): a plain scalar it does not match is a string."""
+    if len({regexp.flags for _, regexp in resolvers}) != 1:
+        return None
+    joined = "|".join(f"(?:{regexp.pattern})" for _, regexp in resolvers)
+    return re.compile(joined, resolvers[0][1].flags)
+
+
+_COULD_BE = {
+    first: _could_be(resolvers) for first, resolvers in _IMPLICIT.items() if first is not None
+}
+"""By first character: could a plain scalar be other than a string? Most
+plain values (names, owners) start with a letter some implicit type also
+starts with (`t` for true), and asking the resolver costs ~4 µs each."""
+
+
+def _scalar_tag(event: _Event) -> str:
+    """The tag PyYAML's composer resolves for a scalar."""
+    tag = event.tag
+    if tag is not None and tag != "!":
+        return str(tag)
+    if not event.implicit[0]:
+        return _TAG + "str"  # quoted: the safe resolver has no path resolvers
+    value = event.value
+    if value and None not in _IMPLICIT:
+        if value[0] not in _IMPLICIT:
+            return _TAG + "str"  # no implicit type starts with this character
+        could_be = _COULD_BE[value[0]]
+        if could_be is not None and could_be.match(value) is None:
+            return _TAG + "str"
+    return str(_RESOLVER.resolve(ScalarNode, value, event.implicit))
+
+
+class _Builder:
+    """One pass over libyaml's events: data plus spans, with no node graph
+    (composing one first cost ~200 MiB at 50,000 components)."""
+
+    def __init__(self, display: str, tolerant: bool, events: _Events) -> None:
         self.display = display
         self.tolerant = tolerant
-        # Where each mapping node was first built, so that keys merged from it
-        # (`<<: *defaults`) keep the spans of the place they were written.
-        self.first_key: dict[int, PathKey] = {}
-        self.spans: dict[PathKey, Span] = {}
-        self.key_spans: dict[PathKey, Span] = {}
-        self.styles: dict[PathKey, str] = {}
-        # Aliased nodes are built once and shared; `sizes` counts their nodes.
-        self.built: dict[int, tuple[Any, int]] = {}
-        self.in_progress: set[int] = set()
+        self.events = events
+        self.stack: list[_Frame] = []
+        # What each anchor names: a finished node, or the frame still open.
+        self.anchors: dict[str, _Node | _Frame] = {}
         self.alias_nodes = 0
+        # One string per distinct key or value: names, kinds, owners and
+        # references repeat across thousands of components.
+        self.strings: dict[str, str] = {}
 
-    def document(self, node: Node) -> Document:
-        data, _ = self.build(node, ())
-        return Document(self.display, data, self.spans, self.key_spans, self.styles)
+    def documents(self) -> list[Document]:
+        found: list[Document] = []
+        stack = self.stack
+        events = self.events
+        next_event = events.loader.get_event  # the checks events.next makes, inline
+        while True:
+            event = next_event()
+            cls = event.__class__
+            if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.anchor is not None:
+                    events.define(event)
+                self.node(event, stack[-1])
+            elif cls is AliasEvent:
+                events.alias(event)
+                self.node(event, stack[-1])
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                self.close(event.end_mark)
+            elif cls is DocumentStartEvent:
+                # Each document has its own anchors and its own alias bound.
+                self.anchors, self.alias_nodes = {}, 0
+                stack[:] = [_Frame(_ROOT, -1, None)]
+            elif cls is DocumentEndEvent:
+                events.anchors = {}
+                root = stack.pop()
+                found.append(Document(self.display, root.value[0], root.places))
+            elif cls is StreamEndEvent:
+                return found
 
-    def error(self, message: str, node: Node) -> YamlError:
-        return YamlError(message, Location(self.display, *span(node)))
+    def error(self, message: str, where: Span) -> YamlError:
+        return YamlError(message, Location(self.display, *where))
 
-    def build(self, node: Node, key: PathKey) -> tuple[Any, int]:
-        ident = id(node)
-        if ident in self.built:
-            return self.reuse(node, ident)
-        if ident in self.in_progress:
-            raise self.error("recursive YAML alias", node)
-        if len(key) > MAX_DEPTH:
-            raise self.error(f"YAML nested deeper than {MAX_DEPTH} levels", node)
-        self.spans[key] = span(node)
-        if isinstance(node, ScalarNode):
-            if node.style:
-                self.styles[key] = node.style
-            return self.scalar(node), 1
-        self.in_progress.add(ident)
-        result: tuple[Any, int]
-        if isinstance(node, SequenceNode):
-            result = self.sequence(node, key)
-        elif isinstance(node, MappingNode):
-            result = self.mapping(node, key)
-        else:  # pragma: no cover - the composer makes no other nodes
-            raise self.error("unsupported YAML node", node)
-        self.in_progress.discard(ident)
-        self.built[ident] = result
-        return result
+    def fail_open(self, message: str, start: _Mark) -> NoReturn:
+        """Refuse the mapping or sequence that just started, at its whole span."""
+        end = self.skip(len(self.stack), len(self.stack) - 1)
+        raise self.error(message, _span(start, end))
 
-    def reuse(self, node: Node, ident: int) -> tuple[Any, int]:
-        value, size = self.built[ident]
-        self.alias_nodes += size
+    def fail_frame(self, message: str, frame: _Frame) -> NoReturn:
+        """Refuse a mapping or sequence still open, at its whole span."""
+        level = self.stack.index(frame)
+        end = self.skip(len(self.stack) - 1, level - 1)
+        assert frame.start is not None
+        raise self.error(message, _span(frame.start, end))
+
+    def skip(self, open_now: int, target: int) -> _Mark:
+        """Read until `target` collections are open; the end of the last one closed."""
+        while True:
+            event = self.events.next()
+            cls = event.__class__
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                open_now += 1
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                open_now -= 1
+                if open_now == target:
+                    end: _Mark = event.end_mark
+                    return end
+            elif cls is StreamEndEvent:  # cannot happen: the parser closes what it opens
+                raise AssertionError("YAML stream ended inside a collection")
+
+    def node(self, event: _Event, top: _Frame) -> None:
+        """A node starts under `top`: as a key, a value, or a merge source."""
+        if top.kind == _MAP:
+            if top.merging:
+                self.merge_value(event, top)
+            elif top.name is None:
+                self.key(event, top)
+            else:
+                self.value(event, top)
+        elif top.kind == _MERGES:
+            self.merge_source(event, top)
+        else:
+            self.value(event, top)
+
+    def value(self, event: _Event, top: _Frame) -> None:
+        cls = event.__class__
+        depth = top.depth + 1
+        if cls is ScalarEvent:
+            where = _span(event.start_mark, event.end_mark)
+            if depth > MAX_DEPTH:
+                raise self.error(f"YAML nested deeper than {MAX_DEPTH} levels", where)
+            tag, raw = _scalar_tag(event), event.value
+            style = ord(event.style) if event.style else 0
+            node = None
+            if event.anchor is not None or top.items is not None:
+                node = self.scalar_node(tag, raw, where, style)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+            self.attach(top, self.scalar(tag, raw, where), 1, where, style, None, node)
+        elif cls is AliasEvent:
+            target = self.anchors[event.anchor]
+            if isinstance(target, _Frame):
+                self.fail_frame("recursive YAML alias", target)
+            if target.kind != "s":
+                self.count_alias(target)
+                self.attach(top, target.value, target.size, _NO_SPAN, 0, None, target)
+                return
+            # A scalar is built again, as composing did, at the anchored scalar's span.
+            if depth > MAX_DEPTH:
+                raise self.error(f"YAML nested deeper than {MAX_DEPTH} levels", target.span)
+            value = self.scalar(target.tag, target.raw, target.span)
+            self.attach(top, value, 1, target.span, target.style, None, target)
+        else:
+            self.open(event, depth, "")
+
+    def open(self, event: _Event, depth: int, role: str) -> None:
+        is_map = event.__class__ is MappingStartEvent
+        frame = _Frame(_MAP if is_map else _SEQ, depth, event.start_mark, role)
+        self.stack.append(frame)
+        if event.anchor is not None:
+            frame.anchor = event.anchor
+            self.anchors[event.anchor] = frame
+            if self.tolerant and not is_map:
+                frame.items = []
+        if depth > MAX_DEPTH:
+            self.fail_frame(f"YAML nested deeper than {MAX_DEPTH} levels", frame)
+        tag = event.tag
+        explicit = tag is not None and tag != "!"
+        if explicit and not self.tolerant and tag != (_TAG + "map" if is_map else _TAG + "seq"):
+            self.fail_frame(f"unsupported YAML tag {_tag(tag)}", frame)
+
+    def close(self, end: _Mark) -> None:
+        frame = self.stack.pop()
+        if frame.kind == _MERGES:
+            return  # its mappings went to the mapping below as they closed
+        assert frame.start is not None
+        where = _span(frame.start, end)
+        if frame.kind == _MAP:
+            self.apply_merges(frame)
+        node = None
+        if frame.anchor is not None or self.stack[-1].items is not None:
+            node = _Node(frame.kind, frame.value, frame.size, where, frame.places)
+            node.items = frame.items
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = node
+        if frame.role == "<<":
+            self.merge_into(frame.value, frame.size, frame.places)
+        elif frame.role == "<<[]":
+            for item in frame.items or []:
+                if item.kind != "m":
+                    raise self.error(_MERGE_TAKES, item.span)
+                self.merge_into(item.value, item.size, item.places)
+        else:
+            top = self.stack[-1]
+            self.attach(top, frame.value, frame.size, where, 0, frame.places, node)
+
+    def attach(
+        self,
+        top: _Frame,
+        value: Any,
+        size: int,
+        where: Span,
+        style: int,
+        places: Places | None,
+        node: _Node | None,
+    ) -> None:
+        """A finished value goes into the mapping or sequence being built."""
+        top.size += size
+        if top.kind == _MAP:
+            name = top.name
+            assert name is not None
+            top.value[name] = value
+            top.places.add(where, style, top.key_span, places)
+            top.name = None
+            return
+        top.value.append(value)
+        top.places.add(where, style, _NO_SPAN, places)
+        if top.items is not None:
+            assert node is not None
+            top.items.append(node)
+
+    def scalar_node(self, tag: str, raw: str, where: Span, style: int) -> _Node:
+        node = _Node("s", None, 1, where)
+        node.tag, node.raw, node.style = tag, raw, style
+        return node
+
+    def count_alias(self, target: _Node) -> None:
+        self.alias_nodes += target.size
         if self.alias_nodes > MAX_ALIAS_NODES:
             raise self.error(
-                f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)", node
+                f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)",
+                target.span,
             )
-        return value, size
 
-    def text(self, node: ScalarNode) -> str:
+    def text(self, raw: str, where: Span) -> str:
         """A string as policies see it: cel-cpp cuts strings at NUL, so a NUL
         would read differently per engine. (A lone surrogate cannot get this
         far: files are decoded as strict UTF-8 and PyYAML refuses \\ud800.)"""
-        value = str(node.value)
-        if "\0" in value:
-            raise self.error("strings must not contain NUL (\\0)", node)
-        return value
+        if "\0" in raw:
+            raise self.error("strings must not contain NUL (\\0)", where)
+        return self.strings.setdefault(raw, raw)
 
-    def scalar(self, node: ScalarNode) -> Any:
-        if node.tag in _STRING_TAGS:
-            return self.text(node)
-        construct = _SCALARS.get(node.tag)
+    def scalar(self, tag: str, raw: str, where: Span) -> Any:
+        if tag in _STRING_TAGS:
+            return self.text(raw, where)
+        construct = _SCALARS.get(tag)
         if construct is None and self.tolerant:
-            return node.value  # `!Ref x`, `!reset null`: the text as written
+            return raw  # `!Ref x`, `!reset null`: the text as written
         if construct is None:
-            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
-        value = construct(node)
+            raise self.error(f"unsupported YAML tag {_tag(tag)}", where)
+        value = construct(ScalarNode(tag, raw))
         if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
-            raise self.error("integer out of range: policies see 64-bit integers", node)
+            raise self.error("integer out of range: policies see 64-bit integers", where)
         return value
 
-    def sequence(self, node: SequenceNode, key: PathKey) -> tuple[list[Any], int]:
-        if node.tag != _TAG + "seq" and not self.tolerant:
-            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
-        items, size = [], 1
-        for index, child in enumerate(node.value):
-            value, child_size = self.build(child, (*key, index))
-            items.append(value)
-            size += child_size
-        return items, size
+    def key(self, event: _Event, top: _Frame) -> None:
+        cls = event.__class__
+        if cls is ScalarEvent:
+            tag, raw = _scalar_tag(event), event.value
+            where = _span(event.start_mark, event.end_mark)
+            if event.anchor is not None:
+                style = ord(event.style) if event.style else 0
+                self.anchors[event.anchor] = self.scalar_node(tag, raw, where, style)
+        elif cls is AliasEvent:
+            target = self.anchors[event.anchor]
+            if isinstance(target, _Frame):
+                self.fail_frame("mapping keys must be plain strings", target)
+            if target.kind != "s":
+                raise self.error("mapping keys must be plain strings", target.span)
+            tag, raw, where = target.tag, target.raw, target.span
+        else:
+            self.fail_open("mapping keys must be plain strings", event.start_mark)
+        if tag == _TAG + "merge":
+            if self.tolerant:
+                top.merging = True
+                return
+            raise self.error("YAML merge keys (<<) are not supported; write the fields out", where)
+        if tag not in _STRING_TAGS and tag not in _SCALARS:
+            raise self.error(f"unsupported YAML tag {_tag(tag)}", where)
+        # Keys stay as written: `on:` is the string "on", not True.
+        name = self.text(raw, where)
+        if name in top.value:
+            at = _position(top.value, name) * STRIDE
+            first_line = top.places.spans[at + 5]
+            raise self.error(f"duplicate key {name!r} (first defined at line {first_line})", where)
+        top.name, top.key_span = name, where
 
-    def mapping(self, node: MappingNode, key: PathKey) -> tuple[dict[str, Any], int]:
-        if node.tag != _TAG + "map" and not self.tolerant:
-            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
-        self.first_key.setdefault(id(node), key)
-        result: dict[str, Any] = {}
-        size = 1
-        merges: list[Node] = []
-        for key_node, value_node in node.value:
-            if (
-                self.tolerant
-                and isinstance(key_node, ScalarNode)
-                and key_node.tag == _TAG + "merge"
-            ):
-                merges.append(value_node)
-                continue
-            name = self.key(key_node)
-            child = (*key, name)
-            if name in result:
-                first_line = self.key_spans[child][0]
-                raise self.error(
-                    f"duplicate key {name!r} (first defined at line {first_line})", key_node
-                )
-            self.key_spans[child] = span(key_node)
-            result[name], child_size = self.build(value_node, child)
-            size += child_size
-        for merge in merges:
-            size += self.merge(merge, key, result)
-        return result, size
+    # Merge keys (tolerant only): `<<: *a` or `<<: [*a, *b]`. Keys written
+    # here win, then the first mapping that has the key (YAML 1.1's merge
+    # rules); merged keys keep the spans of the place they were written.
+    # A merge value is built where it is written (composing first, it was
+    # built after the mapping's other keys): an anchor defined inside a `<<`
+    # value and aliased from a later key of the same mapping is located at
+    # its definition, not at the alias. The data and the errors are the same.
 
-    def merge(self, node: Node, key: PathKey, result: dict[str, Any]) -> int:
-        """`<<: *a` or `<<: [*a, *b]`: keys written here win, then the first
-        mapping that has the key (YAML 1.1's merge rules). Counted against the
-        alias bound like any alias."""
-        sources = node.value if isinstance(node, SequenceNode) else [node]
-        size = 0
-        for source in sources:
-            if not isinstance(source, MappingNode):
-                raise self.error("a merge key (<<) takes a mapping or a list of mappings", source)
-            merged, source_size = self.build(source, (*key, "<<"))
-            size += source_size
-            origin = self.first_key.get(id(source), (*key, "<<"))
-            for name, value in merged.items():
+    def merge_value(self, event: _Event, top: _Frame) -> None:
+        top.merging = False
+        cls = event.__class__
+        if cls is SequenceStartEvent and event.anchor is None:
+            self.stack.append(_Frame(_MERGES, top.depth, event.start_mark))
+        elif cls is SequenceStartEvent:
+            # A list of mappings that an alias names too: built as a list.
+            self.open(event, top.depth + 1, "<<[]")
+            self.stack[-1].items = []
+        elif cls is AliasEvent and isinstance(self.anchors[event.anchor], _Node):
+            target = self.anchors[event.anchor]
+            assert isinstance(target, _Node)
+            for source in target.items or [] if target.kind == "q" else [target]:
+                self.merge_source_node(source)
+        else:
+            self.merge_source(event, top)
+
+    def merge_source(self, event: _Event, top: _Frame) -> None:
+        cls = event.__class__
+        if cls is MappingStartEvent:
+            self.open(event, top.depth + 1, "<<")
+        elif cls is AliasEvent:
+            target = self.anchors[event.anchor]
+            if isinstance(target, _Frame):
+                if target.kind != _MAP:
+                    self.fail_frame(_MERGE_TAKES, target)
+                self.fail_frame("recursive YAML alias", target)
+            self.merge_source_node(target)
+        elif cls is ScalarEvent:
+            raise self.error(_MERGE_TAKES, _span(event.start_mark, event.end_mark))
+        else:
+            self.fail_open(_MERGE_TAKES, event.start_mark)
+
+    def merge_source_node(self, source: _Node) -> None:
+        if source.kind != "m":
+            raise self.error(_MERGE_TAKES, source.span)
+        self.count_alias(source)
+        self.merge_into(source.value, source.size, source.places)
+
+    def merge_into(self, value: dict[str, Any], size: int, places: Places | None) -> None:
+        """Keep a merged mapping for the mapping being built, to merge at its end."""
+        owner = self.stack[-1] if self.stack[-1].kind == _MAP else self.stack[-2]
+        owner.merges.append((value, size, places))
+
+    def apply_merges(self, frame: _Frame) -> None:
+        result = frame.value
+        for merged, size, places in frame.merges:
+            frame.size += size
+            for index, (name, value) in enumerate(merged.items()):
                 if name in result:
                     continue
                 result[name] = value
-                was, now = (*origin, name), (*key, name)
-                for table in (self.spans, self.key_spans):
-                    if was in table:
-                        table[now] = table[was]
-        return size
+                at = index * STRIDE
+                slot = places.spans[at : at + STRIDE] if places is not None else None
+                if slot is None or len(slot) < STRIDE:
+                    frame.places.add(_NO_SPAN, 0, _NO_SPAN, None)
+                else:
+                    frame.places.add(tuple(slot[0:4]), slot[4], tuple(slot[5:9]), None)  # type: ignore[arg-type]
 
-    def key(self, node: Node) -> str:
-        if not isinstance(node, ScalarNode):
-            raise self.error("mapping keys must be plain strings", node)
-        if node.tag == _TAG + "merge":
-            raise self.error("YAML merge keys (<<) are not supported; write the fields out", node)
-        if node.tag not in _STRING_TAGS and node.tag not in _SCALARS:
-            raise self.error(f"unsupported YAML tag {_tag(node.tag)}", node)
-        # Keys stay as written: `on:` is the string "on", not True.
-        return self.text(node)
+
+_MERGE_TAKES = "a merge key (<<) takes a mapping or a list of mappings"

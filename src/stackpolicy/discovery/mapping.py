@@ -84,7 +84,7 @@ def load_mapping(extra: Sequence[Mapping[str, Any]] = ()) -> DiscoveryMapping:
     if not extra:
         return _index(bundled)
     entries = [dict(entry) for entry in extra]  # read-only views are not JSON objects
-    document = Document("<discovery mapping>", {"version": 1, "entries": entries}, {}, {}, {})
+    document = Document("<discovery mapping>", {"version": 1, "entries": entries})
     errors = schema_errors(document, "discovery-mapping", ConfigError)
     if errors:
         raise errors[0]
