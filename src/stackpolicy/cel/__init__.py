@@ -27,6 +27,12 @@ from stackpolicy.location import Location
 ITERATION_BUDGET = 9_999
 """Comprehension steps (all, exists, exists_one, map, filter) one evaluation may take."""
 
+CHUNK = 64
+"""Components judged in one evaluation (`Binding.failing`). CEL's filter and
+map copy their list on every append, so a chunk's cost grows with its square:
+chunks of 1,000 made the copies dominate; 64 keeps them negligible while the
+per-evaluation cost is spread over enough components to vanish."""
+
 BUDGET_MESSAGE = (
     f"evaluation exceeded the iteration budget ({ITERATION_BUDGET} comprehension steps); "
     "a rule must not walk the whole stack: look components up through stack.by_name, "
@@ -81,6 +87,24 @@ ProgramT_contra = TypeVar("ProgramT_contra", bound=PolicyProgram, contravariant=
 class Binding(Protocol[ProgramT_contra]):
     def evaluate(self, program: ProgramT_contra, part: str, subject: int | None) -> Any:
         """The part's value as plain Python (bool, int, float, str, list, dict, None)."""
+        ...
+
+    # A chunk of components at once. The Python around each evaluation costs
+    # as much as cel-cpp's work, so a component-scope policy is judged a chunk
+    # at a time where the engine can. Only success is batched: on any failure
+    # (an error, a value of the wrong type, the iteration budget, which then
+    # counts the whole chunk) the answer is None and the caller evaluates each
+    # component alone, so findings, messages and errors are exactly those of
+    # one evaluation per component.
+
+    def failing(self, program: ProgramT_contra, subjects: Sequence[int]) -> list[int] | None:
+        """Of `subjects` (component indexes, ascending), those whose `match` (if
+        the policy has one) is true and `assert` false, each part a bool; None
+        when that cannot be told without evaluating each component alone."""
+        ...
+
+    def messages(self, program: ProgramT_contra, subjects: Sequence[int]) -> list[str] | None:
+        """The `message` of each of `subjects`, each a string; None as `failing`."""
         ...
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cel_expr_python import cel
@@ -66,18 +66,37 @@ def make() -> CelExprBackend:
     return CelExprBackend()
 
 
+# How the wrapper binds `component`: to the subject of the evaluation, or to
+# the item of the chunk a batched evaluation (`failing`, `messages`) walks.
+_COMPONENT_OF_SUBJECT = (
+    "cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,"
+)
+_COMPONENT_OF_ITEM = "cel.bind(component, stack.components[sp_item],"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part (or variable) compiled for one subject, and its text for a
+    chunk of them (None where `component` is not bound)."""
+
+    expression: Any
+    item_text: str | None
+
+
 @dataclass(frozen=True)
 class CelExprProgram:
     source: PolicySource
-    parts: Mapping[str, Any]
-    variables: tuple[tuple[str, Any], ...]
+    parts: Mapping[str, _Part]
+    variables: tuple[tuple[str, _Part], ...]
     """Each variable wrapped with the ones before it, to tell which one failed."""
 
 
 class _Subject:
-    """The component index `sp_subject()` returns during an evaluation."""
+    """The component index `sp_subject()` returns during an evaluation, and
+    the indexes `sp_chunk()` returns during a batched one."""
 
     index = -1
+    chunk: Sequence[int] = ()
 
 
 class CelExprBackend:
@@ -125,6 +144,17 @@ class CelExprBackend:
                 )
             ],
         )
+        chunk = cel.FunctionDecl(
+            "sp_chunk",
+            [
+                cel.Overload(
+                    "sp_chunk_",
+                    return_type=cel.Type.List(cel.Type.INT),
+                    parameters=[],
+                    impl=lambda: list(self._subject.chunk),
+                )
+            ],
+        )
         patterns = cel.FunctionDecl(
             "sp_regex",
             [
@@ -138,7 +168,7 @@ class CelExprBackend:
         )
         self._env = cel.NewEnv(
             variables={"stack": _DYN, "sp_params": _DYN},
-            functions=[subject, keys, strings, patterns],
+            functions=[subject, chunk, keys, strings, patterns],
             extensions=extensions,
         )
 
@@ -210,26 +240,30 @@ class CelExprBackend:
         part_component: bool,
         variables: Sequence[tuple[str, str]],
         body: str,
-    ) -> Any:
+    ) -> _Part:
         # Every piece of policy text ends its own line, so a trailing `//`
         # comment cannot swallow what the wrapper writes after it. The depth
         # this adds is dialect.wrapper_depth: keep the two in step.
-        lines = []
-        if part_component:
-            lines.append(
-                "cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,"
-            )
-        lines.append(f"cel.bind(params, sp_params[{json.dumps(source.key)}],")
-        lines.append("cel.bind(variables, {},")
+        lines = [
+            f"cel.bind(params, sp_params[{json.dumps(source.key)}],",
+            "cel.bind(variables, {},",
+        ]
         for i, (name, text) in enumerate(variables):
             earlier = "".join(f"{json.dumps(n)}: variables.{n}, " for n, _ in variables[:i])
             lines.append(f"cel.bind(variables, {{{earlier}{json.dumps(name)}: {text}\n}},")
-        wrapped = "\n".join(lines) + "\n" + body + "\n" + ")" * len(lines)
+
+        def wrapped(component: str | None) -> str:
+            around = lines if component is None else [component, *lines]
+            return "\n".join(around) + "\n" + body + "\n" + ")" * len(around)
+
         try:
             # The dialect check has run: the wrapper only binds names.
-            return self._env.compile(wrapped, disable_check=True)
+            expression = self._env.compile(
+                wrapped(_COMPONENT_OF_SUBJECT if part_component else None), disable_check=True
+            )
         except RuntimeError as exc:  # a construct the dialect allows and cel-cpp refuses
             raise _compile_error(part, str(exc), [*_ERROR.finditer(str(exc))]) from None
+        return _Part(expression, wrapped(_COMPONENT_OF_ITEM) if part_component else None)
 
     def bind(
         self,
@@ -240,25 +274,74 @@ class CelExprBackend:
         activation = self._env.Activation(
             data={"stack": stack, "sp_params": {k: dict(v) for k, v in params.items()}}
         )
-        return CelExprBinding(activation, self._subject)
+        return CelExprBinding(activation, self._subject, self._env)
 
 
 @dataclass
 class CelExprBinding:
     activation: Any
     subject: _Subject
+    env: Any
+    _batched: dict[tuple[int, str], Any] = field(default_factory=dict)
+    """The batched expressions, compiled when first needed, by (program, purpose)."""
 
     def evaluate(self, program: CelExprProgram, part: str, subject: int | None) -> Any:
         self.subject.index = -1 if subject is None else subject
-        value = self._run(program.parts[part], part)
+        value = self._run(program.parts[part].expression, part)
         if value.type() != cel.Type.ERROR:
             return plain(value.plain_value())
         # Which variable failed, if any, so the error names it.
         for name, variable in program.variables:
-            failed = self._run(variable, f"variables.{name}")
+            failed = self._run(variable.expression, f"variables.{name}")
             if failed.type() == cel.Type.ERROR:
                 raise CelEvalError(f"variables.{name}", _eval_message(failed))
         raise CelEvalError(part, _eval_message(value))
+
+    def failing(self, program: CelExprProgram, subjects: Sequence[int]) -> list[int] | None:
+        found = self._each(program, "failing", subjects)
+        if found is None or not all(type(i) is int for i in found):
+            return None
+        return found
+
+    def messages(self, program: CelExprProgram, subjects: Sequence[int]) -> list[str] | None:
+        found = self._each(program, "message", subjects)
+        if found is None or len(found) != len(subjects):
+            return None
+        if not all(type(m) is str for m in found):
+            return None
+        return found
+
+    def _each(self, program: CelExprProgram, purpose: str, subjects: Sequence[int]) -> Any:
+        """The batched expression's plain value over `subjects`, or None when
+        it cannot be compiled or fails in any way."""
+        expression = self._batch(program, purpose)
+        if expression is None:
+            return None
+        self.subject.chunk = subjects
+        try:
+            value = expression.eval(activation=self.activation)
+        except RuntimeError:  # the iteration budget, over the whole chunk
+            return None
+        finally:
+            self.subject.chunk = ()
+        if value.type() != cel.Type.LIST:
+            return None  # an error in any component
+        return value.plain_value()
+
+    def _batch(self, program: CelExprProgram, purpose: str) -> Any:
+        key = (id(program), purpose)
+        if key not in self._batched:
+            self._batched[key] = self._compile_batch(program, purpose)
+        return self._batched[key]
+
+    def _compile_batch(self, program: CelExprProgram, purpose: str) -> Any:
+        text = _batch_text(program, purpose)
+        if text is None:
+            return None
+        try:
+            return self.env.compile(text, disable_check=True)
+        except RuntimeError:  # e.g. nested deeper than cel-cpp allows: one at a time
+            return None
 
     def _run(self, expression: Any, part: str) -> Any:
         try:
@@ -267,6 +350,26 @@ class CelExprBinding:
             if "Iteration budget exceeded" in str(exc):
                 raise CelEvalError(part, BUDGET_MESSAGE) from None
             raise CelEvalError(part, _message(str(exc))) from None
+
+
+def _batch_text(program: CelExprProgram, purpose: str) -> str | None:
+    """One evaluation over the components `sp_chunk()` returns: the failing
+    ones (`match ? !assert : false`, so an error in `match` is never absorbed
+    the way `&&` would absorb it), or every one's message."""
+    parts = program.parts
+    if purpose == "message":
+        message = parts["message"].item_text if "message" in parts else None
+        return None if message is None else f"sp_chunk().map(sp_item,\n{message}\n)"
+    check = parts["assert"].item_text
+    if check is None:
+        return None
+    failed = f"!(\n{check}\n)"
+    if "match" in parts:
+        match = parts["match"].item_text
+        if match is None:
+            return None
+        failed = f"(\n{match}\n) ? {failed} : false"
+    return f"sp_chunk().filter(sp_item,\n{failed}\n)"
 
 
 def _pattern(pattern: str) -> str:

@@ -198,6 +198,12 @@ class CelPythonBinding:
         activation = self._activation(program, subject, part)
         return plain(_to_python(_run(program.parts[part], activation, part)))
 
+    def failing(self, program: CelPythonProgram, subjects: Sequence[int]) -> list[int] | None:
+        return None
+
+    def messages(self, program: CelPythonProgram, subjects: Sequence[int]) -> list[str] | None:
+        return None
+
     def _activation(
         self, program: CelPythonProgram, subject: int | None, part: str
     ) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stackpolicy.cel import AnyBackend, Binding, CelEvalError, PolicyProgram
+from stackpolicy.cel import CHUNK, AnyBackend, Binding, CelEvalError, PolicyProgram
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
@@ -133,9 +133,50 @@ class _Run:
             return
         deadline = time.monotonic() + self.context.time_budget
         candidates = self._candidates()
-        for done, component in enumerate(candidates):
+        for start in range(0, len(candidates), CHUNK):
             if time.monotonic() > deadline:
-                self.timed_out = self._out_of_time(done, len(candidates))
+                self.timed_out = self._out_of_time(start, len(candidates))
+                return
+            chunk = candidates[start : start + CHUNK]
+            if not self._chunk(chunk):
+                self._one_by_one(chunk, deadline, start, len(candidates))
+                if self.timed_out is not None:
+                    return
+
+    def _chunk(self, chunk: Sequence[Component]) -> bool:
+        """Judge `chunk` in one evaluation (two with messages); False when the
+        engine cannot, and nothing is recorded: then each is judged alone."""
+        if len(chunk) < 2:
+            return False
+        order = self.stack.order
+        self.evaluations += 1
+        failing = self.binding.failing(self.compiled.program, [order[c] for c in chunk])
+        if failing is None:
+            return False
+        components = self.stack.components
+        failed = [components[i] for i in failing]
+        messages: Sequence[str] = [self.policy.title] * len(failed)
+        if self.policy.message is not None and failed:
+            self.evaluations += 1
+            batched = self.binding.messages(self.compiled.program, failing)
+            if batched is None:  # each message alone, as `_component` words its failure
+                for component in failed:
+                    try:
+                        self._finding(component, self._where(component))
+                    except _Failure as failure:
+                        self.failures.append((component.name, failure))
+                return True
+            messages = batched
+        for component, message in zip(failed, messages, strict=True):
+            self.findings.append(finding(self.policy, message, self._where(component), component))
+        return True
+
+    def _one_by_one(
+        self, chunk: Sequence[Component], deadline: float, done: int, total: int
+    ) -> None:
+        for offset, component in enumerate(chunk):
+            if time.monotonic() > deadline:
+                self.timed_out = self._out_of_time(done + offset, total)
                 return
             try:
                 self._component(component)
@@ -181,10 +222,12 @@ class _Run:
             return
         if self._bool("assert", subject):
             return
-        where = component.location
+        self._finding(component, self._where(component))
+
+    def _where(self, component: Component) -> Location:
         if self.policy.field:
-            where = component.field_location(self.policy.field)
-        self._finding(component, where)
+            return component.field_location(self.policy.field)
+        return component.location
 
     def _stack(self) -> None:
         if self._bool("assert", None):
