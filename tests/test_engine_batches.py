@@ -136,3 +136,34 @@ def test_an_error_in_match_is_reported_even_where_assert_is_false(
 def test_cel_expr_judges_a_clean_chunk_in_one_evaluation(write: Write) -> None:
     # 3 chunks for the assert, 3 for the messages of the 15 failing components.
     assert run(write, "cel-expr", CASES["clean"]).evaluations == 6
+
+
+LEAN = "    assert: stack.by_name[component.name].owner != 'team-3'\n"
+READS_COMPONENTS = (
+    "    assert: \"stack['components'].filter(c, c.owner == component.owner).size() < 22\"\n"
+)
+
+
+@ENGINES
+@pytest.mark.parametrize(
+    "body",
+    [
+        LEAN,
+        READS_COMPONENTS,
+        LEAN + HEAD.split("policies:\n")[1].replace("T-001", "T-002") + READS_COMPONENTS,
+    ],
+    ids=["lean", "reads components", "both"],
+)
+def test_a_policy_that_reads_stack_components_sees_them(
+    write: Write, engine: str, body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cel-expr binds `stack.components` only for a policy that may read them.
+    batched, alone = run(write, engine, body), one_by_one(write, engine, body, monkeypatch)
+    assert outcome(batched) == outcome(alone)
+    assert outcome(batched)[1] == []
+    lean = {i for i in range(SIZE) if i % 7 == 3}
+    reads = {i for i in range(SIZE) if i % 7 < 3}  # 22 components each
+    expected = (lean if body.startswith(LEAN) else set()) | (
+        reads if READS_COMPONENTS in body else set()
+    )
+    assert {int(c[2:]) for _, c, _ in outcome(batched)[0] if c} == expected

@@ -119,9 +119,12 @@ class Backend(Protocol[ProgramT]):
         stack: Mapping[str, Any],
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
+        programs: Sequence[ProgramT] = (),
     ) -> Binding[ProgramT]:
-        """Bind the stack (`components` are the items of stack["components"])
-        and every policy's params, by key, once for the whole run."""
+        """Bind the stack (`components` are the items of stack["components"],
+        and stack["by_name"] maps each one's name to it) and every policy's
+        params, by key, once for the whole run. `programs` are the ones to be
+        evaluated, if known: a backend may then bind only what they can read."""
         ...
 
 

@@ -176,6 +176,7 @@ class CelPythonBackend:
         stack: Mapping[str, Any],
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
+        programs: Sequence[CelPythonProgram] = (),
     ) -> CelPythonBinding:
         memo: dict[int, tuple[Any, Any]] = {}
         cel_stack = _to_cel(stack, memo)

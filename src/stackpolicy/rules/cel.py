@@ -47,7 +47,8 @@ def bind(stack: Stack, policies: Sequence[CompiledPolicy], backend: AnyBackend) 
     """The stack and every policy's params, as CEL sees them, bound once."""
     plain_stack, plain_components = stack_data(stack)
     params = {c.policy.id: dict(c.policy.params) for c in policies}
-    return backend.bind(plain_stack, plain_components, params)
+    programs = [c.program for c in policies]
+    return backend.bind(plain_stack, plain_components, params, programs)
 
 
 def stack_data(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
