@@ -97,6 +97,11 @@ class Binding(Protocol[ProgramT_contra]):
     # component alone, so findings, messages and errors are exactly those of
     # one evaluation per component.
 
+    @property
+    def batches(self) -> bool:
+        """Whether `failing` and `messages` can answer (else they are not asked)."""
+        ...
+
     def failing(self, program: ProgramT_contra, subjects: Sequence[int]) -> list[int] | None:
         """Of `subjects` (component indexes, ascending), those whose `match` (if
         the policy has one) is true and `assert` false, each part a bool; None

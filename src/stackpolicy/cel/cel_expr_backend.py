@@ -325,6 +325,7 @@ class CelExprBinding:
     params: Mapping[str, Any]
     lean: bool
     """Whether the stack is bound without `components`."""
+    batches = True
     _bound: Any = None
     _checked: set[int] = field(default_factory=set)
     _batched: dict[tuple[int, str], Any] = field(default_factory=dict)

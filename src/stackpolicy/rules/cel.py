@@ -147,7 +147,7 @@ class _Run:
     def _chunk(self, chunk: Sequence[Component]) -> bool:
         """Judge `chunk` in one evaluation (two with messages); False when the
         engine cannot, and nothing is recorded: then each is judged alone."""
-        if len(chunk) < 2:
+        if len(chunk) < 2 or not self.binding.batches:
             return False
         order = self.stack.order
         self.evaluations += 1
