@@ -40,7 +40,6 @@ from typing import Any
 
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_strings
-from celpy.celparser import CELParser
 
 from stackpolicy.cel import (
     BUDGET_MESSAGE,
@@ -423,7 +422,10 @@ def _sees_components(source: PolicySource) -> bool:
 def _text_sees_components(text: str) -> bool:
     if all(_LEAN_STACK_USE.match(text, found.end()) for found in _STACK.finditer(text)):
         return False  # every `stack`, even in strings and comments, is a lean use
-    # Only then tokenize (a string or a comment may say "stack").
+    # Only then tokenize (a string or a comment may say "stack"), with the
+    # dialect's lexer, imported only now (lark takes ~50 ms to import).
+    from celpy.celparser import CELParser
+
     try:
         CELParser()  # builds cel-python's grammar, once per process
         assert CELParser.CEL_PARSER is not None

@@ -1,5 +1,7 @@
 """CEL policies as rules: a compiled policy judges the stack through the CEL
-seam (stackpolicy.cel), component by component or the stack at once.
+seam (stackpolicy.cel), component by component (a chunk of them per
+evaluation where the engine can, one at a time where a chunk fails) or the
+stack at once.
 
 The stack is converted to CEL values once per run (`bind`): every
 component, and indexes over them (by name, by kind, by layer, and who
