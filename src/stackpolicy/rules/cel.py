@@ -156,23 +156,25 @@ class _Run:
         failing = self.binding.failing(self.compiled.program, [order[c] for c in chunk])
         if failing is None:
             return False
-        components = self.stack.components
-        failed = [components[i] for i in failing]
-        messages: Sequence[str] = [self.policy.title] * len(failed)
-        if self.policy.message is not None and failed:
+        failed = [self.stack.components[i] for i in failing]
+        if self.policy.message is None or not failed:
+            messages: Sequence[str] | None = [self.policy.title] * len(failed)
+        else:
             self.evaluations += 1
-            batched = self.binding.messages(self.compiled.program, failing)
-            if batched is None:  # each message alone, as `_component` words its failure
-                for component in failed:
-                    try:
-                        self._finding(component, self._where(component))
-                    except _Failure as failure:
-                        self.failures.append((component.name, failure))
-                return True
-            messages = batched
+            messages = self.binding.messages(self.compiled.program, failing)
+        if messages is None:  # each message alone, as `_component` words its failure
+            self._messages_one_by_one(failed)
+            return True
         for component, message in zip(failed, messages, strict=True):
             self.findings.append(finding(self.policy, message, self._where(component), component))
         return True
+
+    def _messages_one_by_one(self, failed: Sequence[Component]) -> None:
+        for component in failed:
+            try:
+                self._finding(component, self._where(component))
+            except _Failure as failure:
+                self.failures.append((component.name, failure))
 
     def _one_by_one(
         self, chunk: Sequence[Component], deadline: float, done: int, total: int
