@@ -330,3 +330,22 @@ def test_cel_expr_binds_stack_components_only_for_a_policy_that_may_read_them(
 ) -> None:
     cel_expr_backend = pytest.importorskip("stackpolicy.cel.cel_expr_backend")
     assert cel_expr_backend._text_sees_components(text) is sees
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{'a': 1, 'b': 2}['b'] == 2 && 'a' in {'a': 1} && !('c' in {'a': 1})",
+        "{'x': {'y': [1]}}['x']['y'] == [1] && !has({'x': 1}.y) && has({'x': 1}.x)",
+        "{1: 'one', 2: 'two'}[2] == 'two' && {true: 't'}[true] == 't' && !(3 in {1: 2})",
+    ],
+)
+def test_map_lookups_by_string_and_by_number(backend: cel.Backend, expression: str) -> None:
+    # cel-python looks a string key up by hash, a number by equal value.
+    assert evaluate(backend, source(expression)) is True
+
+
+def test_a_missing_string_key_is_the_same_error_everywhere(backend: cel.Backend) -> None:
+    with pytest.raises(CelEvalError) as info:
+        evaluate(backend, source("{'a': 1}['b'] == 1"))
+    assert info.value.message == cel.missing_key("b")
