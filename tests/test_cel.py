@@ -279,7 +279,8 @@ def test_run_time_errors_have_one_wording_and_phase(
     backend: cel.Backend, expression: str, message: str
 ) -> None:
     program = backend.compile(source(expression))  # type errors are not load errors
-    binding = backend.bind({"components": [COMPONENT]}, [COMPONENT], {"T-1": {}})
+    stack = {"components": [COMPONENT], "by_name": {"a": COMPONENT}}
+    binding = backend.bind(stack, [COMPONENT], {"T-1": {}})
     with pytest.raises(CelEvalError) as info:
         binding.evaluate(program, "assert", 0)
     assert info.value.message == message
@@ -308,3 +309,43 @@ def test_the_depth_limit_counts_the_wrapper(backend: cel.Backend, variables: int
         backend.compile(source(_nested(room), variables=defined))
     nested_list = "[" * (room - 2) + "1" + "]" * (room - 2) + " != []"
     assert evaluate(backend, source(nested_list, variables=defined)) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "sees"),
+    [
+        ("stack.by_name[x].kind == 'a' && stack.by_kind['m'].size() > 0", False),
+        ("stack . by_layer['x'] == [] && stack.name == stack.org", False),
+        ("'the stack' + component.name // not stack.components\n", False),
+        ("stack.components.size() > 0", True),
+        ("stack['components'] == []", True),
+        ("stack.size() > 0", True),
+        ("[1].all(stack, stack.by_name == 1)", True),
+        ("r'\\\\' + string(stack) + 'stack'", True),
+        ("stack.by_namex", True),
+    ],
+)
+def test_cel_expr_binds_stack_components_only_for_a_policy_that_may_read_them(
+    text: str, sees: bool
+) -> None:
+    cel_expr_backend = pytest.importorskip("stackpolicy.cel.cel_expr_backend")
+    assert cel_expr_backend._text_sees_components(text) is sees
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{'a': 1, 'b': 2}['b'] == 2 && 'a' in {'a': 1} && !('c' in {'a': 1})",
+        "{'x': {'y': [1]}}['x']['y'] == [1] && !has({'x': 1}.y) && has({'x': 1}.x)",
+        "{1: 'one', 2: 'two'}[2] == 'two' && {true: 't'}[true] == 't' && !(3 in {1: 2})",
+    ],
+)
+def test_map_lookups_by_string_and_by_number(backend: cel.Backend, expression: str) -> None:
+    # cel-python looks a string key up by hash, a number by equal value.
+    assert evaluate(backend, source(expression)) is True
+
+
+def test_a_missing_string_key_is_the_same_error_everywhere(backend: cel.Backend) -> None:
+    with pytest.raises(CelEvalError) as info:
+        evaluate(backend, source("{'a': 1}['b'] == 1"))
+    assert info.value.message == cel.missing_key("b")

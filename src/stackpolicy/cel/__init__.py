@@ -27,6 +27,13 @@ from stackpolicy.location import Location
 ITERATION_BUDGET = 9_999
 """Comprehension steps (all, exists, exists_one, map, filter) one evaluation may take."""
 
+CHUNK = 64
+"""Components judged in one evaluation (`Binding.failing`). Enough to spread
+the cost around each evaluation until it vanishes; few enough that the
+chunk's shared iteration budget (a chunk over it is judged again one by
+one) is rarely reached, and that the list of its names, which stays in
+cel-expr's activation until the run ends, stays small (~6.6 KB)."""
+
 BUDGET_MESSAGE = (
     f"evaluation exceeded the iteration budget ({ITERATION_BUDGET} comprehension steps); "
     "a rule must not walk the whole stack: look components up through stack.by_name, "
@@ -83,6 +90,29 @@ class Binding(Protocol[ProgramT_contra]):
         """The part's value as plain Python (bool, int, float, str, list, dict, None)."""
         ...
 
+    # A chunk of components at once. The Python around each evaluation costs
+    # as much as cel-cpp's work, so a component-scope policy is judged a chunk
+    # at a time where the engine can. Only success is batched: on any failure
+    # (an error, a value of the wrong type, the iteration budget, which then
+    # counts the whole chunk) the answer is None and the caller evaluates each
+    # component alone, so findings, messages and errors are exactly those of
+    # one evaluation per component.
+
+    @property
+    def batches(self) -> bool:
+        """Whether `failing` and `messages` can answer (else they are not asked)."""
+        ...
+
+    def failing(self, program: ProgramT_contra, subjects: Sequence[int]) -> list[int] | None:
+        """Of `subjects` (component indexes, ascending), those whose `match` (if
+        the policy has one) is true and `assert` false, each part a bool; None
+        when that cannot be told without evaluating each component alone."""
+        ...
+
+    def messages(self, program: ProgramT_contra, subjects: Sequence[int]) -> list[str] | None:
+        """The `message` of each of `subjects`, each a string; None as `failing`."""
+        ...
+
 
 class Backend(Protocol[ProgramT]):
     @property
@@ -95,9 +125,12 @@ class Backend(Protocol[ProgramT]):
         stack: Mapping[str, Any],
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
+        programs: Sequence[ProgramT] = (),
     ) -> Binding[ProgramT]:
-        """Bind the stack (`components` are the items of stack["components"])
-        and every policy's params, by key, once for the whole run."""
+        """Bind the stack (`components` are the items of stack["components"],
+        and stack["by_name"] maps each one's name to it) and every policy's
+        params, by key, once for the whole run. `programs` are the ones to be
+        evaluated, if known: a backend may then bind only what they can read."""
         ...
 
 

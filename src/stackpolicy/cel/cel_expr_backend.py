@@ -6,7 +6,7 @@ the stack and every policy's params are bound once, in one activation, and
 each part is compiled inside a wrapper that binds `component`, `params` and
 the policy's `variables` from it:
 
-    cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,
+    cel.bind(component, sp_subject() != "" ? stack.by_name[sp_subject()] : null,
     cel.bind(params, sp_params['SP-INF-001'],
     cel.bind(variables, {},
     cel.bind(variables, {'a': <variable a as written>
@@ -21,7 +21,10 @@ dialect check (dialect.wrapper_depth). Every comprehension range becomes
 sp_range)`, so map keys are visited sorted, and `string(x)` becomes
 `sp_string(x)`, so doubles are written as the seam writes them.
 
-`sp_subject()` returns the index of the component being evaluated. Each part
+`sp_subject()` returns the name of the component being evaluated ("" for
+the stack): `component` is looked up in `stack.by_name`, so that cel-cpp
+needs `stack.components` (its own copy of every component, the largest part
+of its memory) only for a policy that might read it. Each part
 is checked against the dialect first (stackpolicy.cel.dialect), so errors
 point into the source as written; cel-cpp's type checker is not used, so
 type errors are run-time errors, as on celpy.
@@ -32,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cel_expr_python import cel
@@ -66,18 +69,51 @@ def make() -> CelExprBackend:
     return CelExprBackend()
 
 
+# How the wrapper binds `component`: to the subject of the evaluation, or to
+# the item of the chunk a batched evaluation (`failing`, `messages`) walks.
+_COMPONENT_OF_SUBJECT = (
+    'cel.bind(component, sp_subject() != "" ? stack.by_name[sp_subject()] : null,'
+)
+_COMPONENT_OF_ITEM = "cel.bind(component, stack.by_name[sp_item],"
+# Where `stack` may only be followed by one of these, a policy cannot see
+# `stack.components` (anything else, a comment or a string included, might).
+_STACK = re.compile(r"\bstack\b")
+_LEAN_STACK_FIELDS = ("by_name", "by_kind", "by_layer", "name", "org")
+_LEAN_STACK_USE = re.compile(rf"\s*\.\s*(?:{'|'.join(_LEAN_STACK_FIELDS)})\b")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part (or variable) compiled for one subject, and its text for a
+    chunk of them (None where `component` is not bound)."""
+
+    expression: Any
+    item_text: str | None
+
+
 @dataclass(frozen=True)
 class CelExprProgram:
     source: PolicySource
-    parts: Mapping[str, Any]
-    variables: tuple[tuple[str, Any], ...]
+    parts: Mapping[str, _Part]
+    variables: tuple[tuple[str, _Part], ...]
     """Each variable wrapped with the ones before it, to tell which one failed."""
 
 
 class _Subject:
-    """The component index `sp_subject()` returns during an evaluation."""
+    """The component name `sp_subject()` returns during an evaluation, the
+    names `sp_chunk()` returns during a batched one, and what `sp_note(x)`
+    noted there."""
 
-    index = -1
+    name = ""
+    chunk: Sequence[str] = ()
+    noted: list[str]
+
+    def __init__(self) -> None:
+        self.noted = []
+
+    def note(self, value: str) -> bool:
+        self.noted.append(value)
+        return True
 
 
 class CelExprBackend:
@@ -119,9 +155,31 @@ class CelExprBackend:
             [
                 cel.Overload(
                     "sp_subject_",
-                    return_type=cel.Type.INT,
+                    return_type=cel.Type.STRING,
                     parameters=[],
-                    impl=lambda: self._subject.index,
+                    impl=lambda: self._subject.name,
+                )
+            ],
+        )
+        chunk = cel.FunctionDecl(
+            "sp_chunk",
+            [
+                cel.Overload(
+                    "sp_chunk_",
+                    return_type=cel.Type.List(cel.Type.STRING),
+                    parameters=[],
+                    impl=lambda: list(self._subject.chunk),
+                )
+            ],
+        )
+        note = cel.FunctionDecl(
+            "sp_note",
+            [
+                cel.Overload(
+                    "sp_note_string",
+                    return_type=cel.Type.BOOL,
+                    parameters=[cel.Type.STRING],
+                    impl=self._subject.note,
                 )
             ],
         )
@@ -138,7 +196,7 @@ class CelExprBackend:
         )
         self._env = cel.NewEnv(
             variables={"stack": _DYN, "sp_params": _DYN},
-            functions=[subject, keys, strings, patterns],
+            functions=[subject, chunk, note, keys, strings, patterns],
             extensions=extensions,
         )
 
@@ -227,63 +285,204 @@ class CelExprBackend:
         part_component: bool,
         variables: Sequence[tuple[str, str]],
         body: str,
-    ) -> Any:
+    ) -> _Part:
         # Every piece of policy text ends its own line, so a trailing `//`
         # comment cannot swallow what the wrapper writes after it. The depth
         # this adds is dialect.wrapper_depth: keep the two in step.
-        lines = []
-        if part_component:
-            lines.append(
-                "cel.bind(component, sp_subject() >= 0 ? stack.components[sp_subject()] : null,"
-            )
-        lines.append(f"cel.bind(params, sp_params[{json.dumps(source.key)}],")
-        lines.append("cel.bind(variables, {},")
+        lines = [
+            f"cel.bind(params, sp_params[{json.dumps(source.key)}],",
+            "cel.bind(variables, {},",
+        ]
         for i, (name, text) in enumerate(variables):
             earlier = "".join(f"{json.dumps(n)}: variables.{n}, " for n, _ in variables[:i])
             lines.append(f"cel.bind(variables, {{{earlier}{json.dumps(name)}: {text}\n}},")
-        wrapped = "\n".join(lines) + "\n" + body + "\n" + ")" * len(lines)
+
+        def wrapped(component: str | None) -> str:
+            around = lines if component is None else [component, *lines]
+            return "\n".join(around) + "\n" + body + "\n" + ")" * len(around)
+
         try:
             # The dialect check has run: the wrapper only binds names.
-            return self._env.compile(wrapped, disable_check=True)
+            expression = self._env.compile(
+                wrapped(_COMPONENT_OF_SUBJECT if part_component else None), disable_check=True
+            )
         except RuntimeError as exc:  # a construct the dialect allows and cel-cpp refuses
             raise _compile_error(part, str(exc), [*_ERROR.finditer(str(exc))]) from None
+        return _Part(expression, wrapped(_COMPONENT_OF_ITEM) if part_component else None)
 
     def bind(
         self,
         stack: Mapping[str, Any],
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
+        programs: Sequence[CelExprProgram] = (),
     ) -> CelExprBinding:
-        activation = self._env.Activation(
-            data={"stack": stack, "sp_params": {k: dict(v) for k, v in params.items()}}
+        return CelExprBinding(
+            self._env,
+            self._subject,
+            stack,
+            [c["name"] for c in components],
+            {k: dict(v) for k, v in params.items()},
+            lean=not any(_sees_components(p.source) for p in programs),
         )
-        return CelExprBinding(activation, self._subject)
 
 
 @dataclass
 class CelExprBinding:
-    activation: Any
+    """The stack bound once. cel-expr-python converts it at the first
+    evaluation; without `components` (which only a policy that names them
+    reads: `component` is looked up in `stack.by_name`) that takes half the
+    memory and half the time."""
+
+    env: Any
     subject: _Subject
+    stack: Mapping[str, Any]
+    names: Sequence[str]
+    params: Mapping[str, Any]
+    lean: bool
+    """Whether the stack is bound without `components`."""
+    batches = True
+    _bound: Any = None
+    _checked: set[int] = field(default_factory=set)
+    _batched: dict[tuple[int, str], Any] = field(default_factory=dict)
+    """The batched expressions, compiled when first needed, by (program, purpose)."""
 
     def evaluate(self, program: CelExprProgram, part: str, subject: int | None) -> Any:
-        self.subject.index = -1 if subject is None else subject
-        value = self._run(program.parts[part], part)
+        self.subject.name = "" if subject is None else self.names[subject]
+        activation = self._activation(program)
+        value = self._run(program.parts[part].expression, part, activation)
         if value.type() != cel.Type.ERROR:
             return plain(value.plain_value())
         # Which variable failed, if any, so the error names it.
         for name, variable in program.variables:
-            failed = self._run(variable, f"variables.{name}")
+            failed = self._run(variable.expression, f"variables.{name}", activation)
             if failed.type() == cel.Type.ERROR:
                 raise CelEvalError(f"variables.{name}", _eval_message(failed))
         raise CelEvalError(part, _eval_message(value))
 
-    def _run(self, expression: Any, part: str) -> Any:
+    def failing(self, program: CelExprProgram, subjects: Sequence[int]) -> list[int] | None:
+        found = self._each(program, "failing", subjects)
+        if found is None:
+            return None
+        index = {self.names[i]: i for i in subjects}
+        return [index[name] for name in found]
+
+    def messages(self, program: CelExprProgram, subjects: Sequence[int]) -> list[str] | None:
+        found = self._each(program, "message", subjects)
+        return found if found is not None and len(found) == len(subjects) else None
+
+    def _each(self, program: CelExprProgram, purpose: str, subjects: Sequence[int]) -> Any:
+        """What the batched expression noted over `subjects`, or None when it
+        cannot be compiled or fails in any way."""
+        expression = self._batch(program, purpose)
+        if expression is None:
+            return None
+        self.subject.chunk = [self.names[i] for i in subjects]
+        self.subject.noted = []
         try:
-            return expression.eval(activation=self.activation)
+            value = expression.eval(activation=self._activation(program))
+        except RuntimeError:  # the iteration budget, over the whole chunk
+            return None
+        finally:
+            self.subject.chunk = ()
+        if value.type() != cel.Type.BOOL or value.value() is not True:
+            return None  # an error in some component
+        return self.subject.noted
+
+    def _batch(self, program: CelExprProgram, purpose: str) -> Any:
+        key = (id(program), purpose)
+        if key not in self._batched:
+            self._batched[key] = self._compile_batch(program, purpose)
+        return self._batched[key]
+
+    def _compile_batch(self, program: CelExprProgram, purpose: str) -> Any:
+        text = _batch_text(program, purpose)
+        if text is None:
+            return None
+        try:
+            return self.env.compile(text, disable_check=True)
+        except RuntimeError:  # e.g. nested deeper than cel-cpp allows: one at a time
+            return None
+
+    def _activation(self, program: CelExprProgram) -> Any:
+        """The activation, with `components` once any program might read them
+        (a program `bind` was not told of is checked when it first runs)."""
+        if self.lean and id(program) not in self._checked:
+            self._checked.add(id(program))
+            if _sees_components(program.source):
+                self.lean, self._bound = False, None
+        if self._bound is None:
+            stack = self.stack
+            if self.lean:
+                stack = {k: v for k, v in stack.items() if k != "components"}
+            self._bound = self.env.Activation(data={"stack": stack, "sp_params": self.params})
+        return self._bound
+
+    def _run(self, expression: Any, part: str, activation: Any) -> Any:
+        try:
+            return expression.eval(activation=activation)
         except RuntimeError as exc:
             if "Iteration budget exceeded" in str(exc):
                 raise CelEvalError(part, BUDGET_MESSAGE) from None
             raise CelEvalError(part, _message(str(exc))) from None
+
+
+def _sees_components(source: PolicySource) -> bool:
+    """Whether a policy might read `stack.components`: where each `stack` in
+    its text is `stack.by_name`, `.by_kind`, `.by_layer`, `.name` or `.org`,
+    it cannot (anything else might: `stack["components"]`, `stack.size()`,
+    a macro over `stack`)."""
+    texts = [*source.parts.values(), *(text for _, text in source.variables)]
+    return any(_text_sees_components(text) for text in texts)
+
+
+def _text_sees_components(text: str) -> bool:
+    if all(_LEAN_STACK_USE.match(text, found.end()) for found in _STACK.finditer(text)):
+        return False  # every `stack`, even in strings and comments, is a lean use
+    # Only then tokenize (a string or a comment may say "stack"), with the
+    # dialect's lexer, imported only now (lark takes ~50 ms to import).
+    from celpy.celparser import CELParser
+
+    try:
+        CELParser()  # builds cel-python's grammar, once per process
+        assert CELParser.CEL_PARSER is not None
+        tokens = [(t.type, str(t)) for t in CELParser.CEL_PARSER.lex(text)]
+    except Exception:  # the dialect check has passed: unexpected, so assume it might
+        return True
+    tokens += [("", "")] * 2
+    return any(
+        tokens[i + 1] != ("DOT", ".") or tokens[i + 2][1] not in _LEAN_STACK_FIELDS
+        for i, token in enumerate(tokens)
+        if token == ("IDENT", "stack")
+    )
+
+
+def _batch_text(program: CelExprProgram, purpose: str) -> str | None:
+    """One evaluation over the components `sp_chunk()` names, noting (with
+    `sp_note`, in order) each failing component's name, or each message.
+
+    `all` over `true`s, not `filter` or `map`: every value an evaluation
+    makes stays in the bound activation's arena until the run ends, and the
+    lists those macros build are copied on every append (~75 KB for 64).
+    `all` of `true`s (`sp_note` returns true) is true exactly when no
+    component failed to evaluate. `match ? assert : true`, not `&&`, which
+    would absorb an error in `match` where `assert` is false; a value of the
+    wrong type is an error in `?:`, in `!` and in `sp_note(string)`."""
+    parts = program.parts
+    if purpose == "message":
+        message = parts["message"].item_text if "message" in parts else None
+        if message is None:
+            return None
+        return f"sp_chunk().all(sp_item, sp_note(\n{message}\n))"
+    passes = parts["assert"].item_text
+    if passes is None:
+        return None
+    if "match" in parts:
+        match = parts["match"].item_text
+        if match is None:
+            return None
+        passes = f"(\n{match}\n) ? (\n{passes}\n) : true"
+    return f"sp_chunk().all(sp_item, (\n{passes}\n) ? true : sp_note(sp_item))"
 
 
 def _pattern(pattern: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
-from celpy.evaluation import CELEvalError, Evaluator
+from celpy.evaluation import Activation, CELEvalError, Evaluator
 from lark import Token, Tree
 
 from stackpolicy.cel import (
@@ -123,8 +123,15 @@ class _BudgetedEvaluator(Evaluator):
 
 
 class _Runner(celpy.InterpretedRunner):
+    _base: Activation | None = None
+
     def evaluate(self, context: Any) -> Any:
-        return _BudgetedEvaluator(self.ast, self.new_activation(), _Budget()).evaluate(context)
+        # The base activation (functions, annotations) is the same for every
+        # evaluation, and the evaluator only reads it (each evaluation's
+        # variables go into a clone): built once, not per evaluation.
+        if self._base is None:
+            self._base = self.new_activation()
+        return _BudgetedEvaluator(self.ast, self._base, _Budget()).evaluate(context)
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,7 @@ class CelPythonBackend:
         stack: Mapping[str, Any],
         components: Sequence[Mapping[str, Any]],
         params: Mapping[str, Mapping[str, Any]],
+        programs: Sequence[CelPythonProgram] = (),
     ) -> CelPythonBinding:
         memo: dict[int, tuple[Any, Any]] = {}
         cel_stack = _to_cel(stack, memo)
@@ -197,6 +205,18 @@ class CelPythonBinding:
     def evaluate(self, program: CelPythonProgram, part: str, subject: int | None) -> Any:
         activation = self._activation(program, subject, part)
         return plain(_to_python(_run(program.parts[part], activation, part)))
+
+    # cel-python's comprehension builds an activation and an evaluator for
+    # every item, as an evaluation does: 6,400 components of a three-test
+    # assert took 3.3 s as 100 chunks in `all()`, 1.7 s one by one. So each
+    # component is evaluated alone here.
+    batches = False
+
+    def failing(self, program: CelPythonProgram, subjects: Sequence[int]) -> list[int] | None:
+        return None
+
+    def messages(self, program: CelPythonProgram, subjects: Sequence[int]) -> list[str] | None:
+        return None
 
     def _activation(
         self, program: CelPythonProgram, subject: int | None, part: str

@@ -114,7 +114,12 @@ MISSING = object()
 
 def lookup(mapping: dict[Any, Any], key: Any) -> Any:
     """The value at `key`, where a number finds an equal number of another type."""
-    if kind(key) in _NUMBERS:
+    key_kind = kind(key)
+    if key_kind == "string":
+        # Only a string equals a string (and hashes as one): a hash lookup,
+        # not a walk over the map (stack.by_name has a key per component).
+        return mapping.get(key, MISSING)
+    if key_kind in _NUMBERS:
         for candidate, value in mapping.items():
             if kind(candidate) in _NUMBERS and _python(candidate) == _python(key):
                 return value

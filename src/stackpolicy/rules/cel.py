@@ -1,5 +1,7 @@
 """CEL policies as rules: a compiled policy judges the stack through the CEL
-seam (stackpolicy.cel), component by component or the stack at once.
+seam (stackpolicy.cel), component by component (a chunk of them per
+evaluation where the engine can, one at a time where a chunk fails) or the
+stack at once.
 
 The stack is converted to CEL values once per run (`bind`): every
 component, and indexes over them (by name, by kind, by layer, and who
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stackpolicy.cel import AnyBackend, Binding, CelEvalError, PolicyProgram
+from stackpolicy.cel import CHUNK, AnyBackend, Binding, CelEvalError, PolicyProgram
 from stackpolicy.errors import PolicyError, StackpolicyError
 from stackpolicy.findings import Finding
 from stackpolicy.location import Location
@@ -47,7 +49,8 @@ def bind(stack: Stack, policies: Sequence[CompiledPolicy], backend: AnyBackend) 
     """The stack and every policy's params, as CEL sees them, bound once."""
     plain_stack, plain_components = stack_data(stack)
     params = {c.policy.id: dict(c.policy.params) for c in policies}
-    return backend.bind(plain_stack, plain_components, params)
+    programs = [c.program for c in policies]
+    return backend.bind(plain_stack, plain_components, params, programs)
 
 
 def stack_data(stack: Stack) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -133,9 +136,52 @@ class _Run:
             return
         deadline = time.monotonic() + self.context.time_budget
         candidates = self._candidates()
-        for done, component in enumerate(candidates):
+        for start in range(0, len(candidates), CHUNK):
             if time.monotonic() > deadline:
-                self.timed_out = self._out_of_time(done, len(candidates))
+                self.timed_out = self._out_of_time(start, len(candidates))
+                return
+            chunk = candidates[start : start + CHUNK]
+            if not self._chunk(chunk):
+                self._one_by_one(chunk, deadline, start, len(candidates))
+                if self.timed_out is not None:
+                    return
+
+    def _chunk(self, chunk: Sequence[Component]) -> bool:
+        """Judge `chunk` in one evaluation (two with messages); False when the
+        engine cannot, and nothing is recorded: then each is judged alone."""
+        if len(chunk) < 2 or not self.binding.batches:
+            return False
+        order = self.stack.order
+        self.evaluations += 1
+        failing = self.binding.failing(self.compiled.program, [order[c] for c in chunk])
+        if failing is None:
+            return False
+        failed = [self.stack.components[i] for i in failing]
+        if self.policy.message is None or not failed:
+            messages: Sequence[str] | None = [self.policy.title] * len(failed)
+        else:
+            self.evaluations += 1
+            messages = self.binding.messages(self.compiled.program, failing)
+        if messages is None:  # each message alone, as `_component` words its failure
+            self._messages_one_by_one(failed)
+            return True
+        for component, message in zip(failed, messages, strict=True):
+            self.findings.append(finding(self.policy, message, self._where(component), component))
+        return True
+
+    def _messages_one_by_one(self, failed: Sequence[Component]) -> None:
+        for component in failed:
+            try:
+                self._finding(component, self._where(component))
+            except _Failure as failure:
+                self.failures.append((component.name, failure))
+
+    def _one_by_one(
+        self, chunk: Sequence[Component], deadline: float, done: int, total: int
+    ) -> None:
+        for offset, component in enumerate(chunk):
+            if time.monotonic() > deadline:
+                self.timed_out = self._out_of_time(done + offset, total)
                 return
             try:
                 self._component(component)
@@ -181,10 +227,12 @@ class _Run:
             return
         if self._bool("assert", subject):
             return
-        where = component.location
+        self._finding(component, self._where(component))
+
+    def _where(self, component: Component) -> Location:
         if self.policy.field:
-            where = component.field_location(self.policy.field)
-        self._finding(component, where)
+            return component.field_location(self.policy.field)
+        return component.location
 
     def _stack(self) -> None:
         if self._bool("assert", None):
