@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
-from stackpolicy.suggest import Names, did_you_mean, nearest
+from stackpolicy.suggest import (
+    COMPARISONS_PER_NAME,
+    MIN_COMPARISONS,
+    Names,
+    did_you_mean,
+    nearest,
+)
 
 NAMES = ["feature-store", "feature-stores", "vector-db", "orders-warehouse", "a", ""]
 
@@ -43,3 +49,15 @@ def test_names_answers_as_nearest(choices: list[str], words: list[str]) -> None:
     names = Names(choices)
     for word in words * 2:  # the second round is answered from the cache
         assert names.nearest(word) == nearest(word, choices)
+
+
+def test_the_work_is_bounded_and_the_same_every_run() -> None:
+    choices = [f"component-{i:04}" for i in range(1000)]  # all of one length
+    words = [f"component-{i:04}x" for i in range(100)]  # each one typo away
+    budget = max(COMPARISONS_PER_NAME * len(choices), MIN_COMPARISONS)
+    answered = budget // len(choices)  # every word looks at all 1,000 names
+    for names in (Names(choices), Names(choices)):
+        found = [names.nearest(word) for word in words]
+        assert found[:answered] == [word[:-1] for word in words[:answered]]
+        assert found[answered:] == [None] * (len(words) - answered)
+        assert names.nearest(words[0]) == choices[0]  # an answer, once given, stays
