@@ -37,16 +37,21 @@ class Names:
     ratios reach the cutoff; the first two depend only on the lengths and on
     the characters each string has, so they are computed here from counts
     made once per name, and difflib sees only the names that pass them.
+    Names of one length whose characters differ only in digits (`t15-batch`,
+    `t16-batch`) form a group that one bound rules in or out at once.
 
     The work is bounded (COMPARISONS_PER_NAME): once spent, a word gets no
     suggestion rather than one from part of the names. The same stack gets
     the same answers on every run."""
 
     def __init__(self, choices: Iterable[str]) -> None:
-        self._by_length: dict[int, list[tuple[str, dict[str, int]]]] = {}
+        # length -> digits-as-one signature -> [(name, its character counts)]
+        self._groups: dict[int, dict[_Signature, list[tuple[str, dict[str, int]]]]] = {}
+        count = 0
         for name in choices:
-            self._by_length.setdefault(len(name), []).append((name, dict(Counter(name))))
-        count = sum(map(len, self._by_length.values()))
+            groups = self._groups.setdefault(len(name), {})
+            groups.setdefault(_signature(name), []).append((name, dict(Counter(name))))
+            count += 1
         self._budget = max(COMPARISONS_PER_NAME * count, MIN_COMPARISONS)
         self._answers: dict[str, str | None] = {}
 
@@ -61,20 +66,37 @@ class Names:
 
     def _candidates(self, word: str) -> list[str] | None:
         """The names that may be close enough, or None when the budget is spent."""
+        if self._budget < 0:
+            return None
         wanted = Counter(word).items()
+        coarse = dict(_signature(word))
         found = []
-        for length, names in self._by_length.items():
+        for length, groups in self._groups.items():
             total = len(word) + length
             if _ratio(min(len(word), length), total) < CUTOFF:  # real_quick_ratio
                 continue
-            self._budget -= len(names)
-            if self._budget < 0:
-                return None
-            for name, counts in names:
-                shared = sum(min(n, counts.get(c, 0)) for c, n in wanted)
-                if _ratio(shared, total) >= CUTOFF:  # quick_ratio
-                    found.append(name)
+            self._budget -= len(groups)
+            for signature, names in groups.items():
+                # At least as many shared characters as quick_ratio counts.
+                bound = sum(min(n, coarse.get(c, 0)) for c, n in signature)
+                if _ratio(bound, total) < CUTOFF:
+                    continue
+                self._budget -= len(names)
+                if self._budget < 0:
+                    return None
+                for name, counts in names:
+                    shared = sum(min(n, counts.get(c, 0)) for c, n in wanted)
+                    if _ratio(shared, total) >= CUTOFF:  # quick_ratio
+                        found.append(name)
         return found
+
+
+_Signature = tuple[tuple[str, int], ...]
+
+
+def _signature(name: str) -> _Signature:
+    """How many of each character `name` has, every digit counted as `0`."""
+    return tuple(sorted(Counter("0" if c.isdigit() else c for c in name).items()))
 
 
 def _ratio(matches: int, total: int) -> float:
