@@ -49,14 +49,15 @@ def test_a_warm_run_gives_the_same_bytes_without_parsing(
 
 def test_an_entry_holds_the_rewritten_text(cache_dir: Path) -> None:
     cel.backend("cel-expr").compile(SOURCE)
-    assert checked_cache.load(SOURCE) == (
-        (("n", "size(component.name)"),),
-        {"assert": "variables.n > 0"},
+    assert checked_cache.load(SOURCE) == checked_cache.Checked(
+        (("n", "size(component.name)"),), {"assert": "variables.n > 0"}, sees_components=False
     )
-    other = PolicySource("K", "component", (), {"assert": "[1].all(x, x > 0)"})
+    other = PolicySource("K", "stack", (), {"assert": "stack.components.all(x, x.name != '')"})
     cel.backend("cel-expr").compile(other)
-    _, parts = checked_cache.load(other) or ((), {})
-    assert "sp_range" in parts["assert"]  # the rewrite, not the text as written
+    checked = checked_cache.load(other)
+    assert checked is not None
+    assert "sp_range" in checked.parts["assert"]  # the rewrite, not the text as written
+    assert checked.sees_components
 
 
 def test_a_policy_that_fails_the_check_is_not_kept(cache_dir: Path) -> None:
@@ -75,6 +76,8 @@ def test_a_policy_that_fails_the_check_is_not_kept(cache_dir: Path) -> None:
         '{"variables": [["m", "1"]], "parts": {"assert": "true"}}',  # another variable
         '{"variables": [["n", "1"]], "parts": {"other": "true"}}',  # another part
         '{"variables": [["n", 1]], "parts": {"assert": 2}}',
+        '{"variables": [["n", "1"]], "parts": {"assert": "true"}, "sees_components": 1}',
+        '{"variables": [["n", "1"]], "parts": {"assert": "true"}}',  # an older entry
         '["a list"]',
     ],
 )

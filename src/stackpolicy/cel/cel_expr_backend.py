@@ -97,6 +97,8 @@ class CelExprProgram:
     parts: Mapping[str, _Part]
     variables: tuple[tuple[str, _Part], ...]
     """Each variable wrapped with the ones before it, to tell which one failed."""
+    sees_components: bool
+    """Whether it may read `stack.components` (see `_sees_components`)."""
 
 
 class _Subject:
@@ -205,7 +207,7 @@ class CelExprBackend:
         if checked is None:
             checked = self._checked(source)
             checked_cache.store(source, checked)
-        variables, parts = checked
+        variables, parts = checked.variables, checked.parts
         component = source.scope == "component"
         return CelExprProgram(
             source,
@@ -217,6 +219,7 @@ class CelExprBackend:
                 (name, self._wrapped(f"variables.{name}", source, component, variables[:i], text))
                 for i, (name, text) in enumerate(variables)
             ),
+            checked.sees_components,
         )
 
     def _checked(self, source: PolicySource) -> checked_cache.Checked:
@@ -248,7 +251,7 @@ class CelExprBackend:
             )
             for part, text in source.parts.items()
         }
-        return variables, parts
+        return checked_cache.Checked(variables, parts, _sees_components(source))
 
     def _text(self, wrapped: int, part: str, text: str, names: set[str]) -> str:
         """The part, checked against the dialect, as cel-cpp is to compile it:
@@ -323,7 +326,7 @@ class CelExprBackend:
             stack,
             [c["name"] for c in components],
             {k: dict(v) for k, v in params.items()},
-            lean=not any(_sees_components(p.source) for p in programs),
+            lean=not any(p.sees_components for p in programs),
         )
 
 
@@ -409,7 +412,7 @@ class CelExprBinding:
         (a program `bind` was not told of is checked when it first runs)."""
         if self.lean and id(program) not in self._checked:
             self._checked.add(id(program))
-            if _sees_components(program.source):
+            if program.sees_components:
                 self.lean, self._bound = False, None
         if self._bound is None:
             stack = self.stack
@@ -440,7 +443,8 @@ def _text_sees_components(text: str) -> bool:
     if all(_LEAN_STACK_USE.match(text, found.end()) for found in _STACK.finditer(text)):
         return False  # every `stack`, even in strings and comments, is a lean use
     # Only then tokenize (a string or a comment may say "stack"), with the
-    # dialect's lexer, imported only now (lark takes ~50 ms to import).
+    # dialect's lexer: this runs where the dialect check has just parsed the
+    # policy (the answer is kept with the check's in checked_cache).
     from celpy.celparser import CELParser
 
     try:

@@ -24,6 +24,7 @@ import json
 import os
 import stat
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -38,8 +39,15 @@ _DECIDING = ("__init__.py", "dialect.py", "regex.py", "cel_expr_backend.py", "ch
 """The seam's modules whose code decides what the check accepts and how a
 part is rewritten for cel-cpp."""
 
-Checked = tuple[tuple[tuple[str, str], ...], dict[str, str]]
-"""A policy's variables and parts as cel-cpp is to compile them."""
+
+@dataclass(frozen=True)
+class Checked:
+    """What the check made of a policy: its variables and parts as cel-cpp is
+    to compile them, and whether it may read `stack.components`."""
+
+    variables: tuple[tuple[str, str], ...]
+    parts: dict[str, str]
+    sees_components: bool
 
 
 def load(source: PolicySource) -> Checked | None:
@@ -48,11 +56,11 @@ def load(source: PolicySource) -> Checked | None:
     if path is None:
         return None
     try:
-        variables, parts = _decode(_read(path))
+        checked = _decode(_read(path))
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    same = [n for n, _ in variables] == [n for n, _ in source.variables]
-    return (variables, parts) if same and parts.keys() == source.parts.keys() else None
+    same = [n for n, _ in checked.variables] == [n for n, _ in source.variables]
+    return checked if same and checked.parts.keys() == source.parts.keys() else None
 
 
 def store(source: PolicySource, checked: Checked) -> None:
@@ -60,8 +68,13 @@ def store(source: PolicySource, checked: Checked) -> None:
     path = _entry(source)
     if path is None:
         return
-    variables, parts = checked
-    text = json.dumps({"variables": [list(v) for v in variables], "parts": parts})
+    text = json.dumps(
+        {
+            "variables": [list(v) for v in checked.variables],
+            "parts": checked.parts,
+            "sees_components": checked.sees_components,
+        }
+    )
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomic(path, text)
@@ -120,6 +133,7 @@ def _decode(text: str) -> Checked:
     variables = tuple((name, body) for name, body in data["variables"])
     parts = dict(data["parts"])
     strings = [*(s for pair in variables for s in pair), *parts, *parts.values()]
-    if not all(isinstance(s, str) for s in strings):
+    sees_components = data["sees_components"]
+    if not all(isinstance(s, str) for s in strings) or not isinstance(sees_components, bool):
         raise ValueError("not a cache entry")
-    return variables, parts
+    return Checked(variables, parts, sees_components)
