@@ -40,8 +40,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         seen.add(item.path)
 
 
-# Tests check the dialect on every compile; tests/cel/test_checked_cache.py
-# turns the cache on where it is the subject.
+# Tests check the dialect on every compile, and the command line they run
+# keeps nothing in the user's cache; tests/cel/test_checked_cache.py turns
+# the cache on where it is the subject.
 os.environ["STACKPOLICY_NO_CACHE"] = "1"
 
 

@@ -201,8 +201,23 @@ def _usage_error(exc: click.UsageError) -> int:
     show_envvar=True,
     help="The largest file read, in MiB (default 64).",
 )
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="STACKPOLICY_CACHE_DIR",
+    show_envvar=True,
+    help="Where the dialect check's results are kept between runs "
+    "(default: $XDG_CACHE_HOME/stackpolicy, else ~/.cache/stackpolicy).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="STACKPOLICY_NO_CACHE",
+    show_envvar=True,
+    help="Check every policy against the dialect again and keep nothing.",
+)
 @_terminal_options()
-def main(debug: bool, max_file_mb: float | None) -> None:
+def main(debug: bool, max_file_mb: float | None, cache_dir: Path | None, no_cache: bool) -> None:
     """Policy-as-code for AI infrastructure: CEL policies over a YAML stack manifest.
 
     Shell completion: eval "$(_STACKPOLICY_COMPLETE=bash_source stackpolicy)"
@@ -215,6 +230,19 @@ def main(debug: bool, max_file_mb: float | None) -> None:
     if megabytes != megabytes:  # NaN, which click's range lets through
         raise click.BadParameter("must be a number", param_hint="--max-file-mb")
     limit_file_size(int(megabytes * 1024 * 1024))
+    from stackpolicy.cel import checked_cache
+
+    checked_cache.use(None if no_cache else cache_dir or _default_cache_dir())
+
+
+def _default_cache_dir() -> Path | None:
+    from stackpolicy.cel import checked_cache
+
+    try:
+        home = Path.home()
+    except RuntimeError:  # no home directory to keep a cache in
+        return None
+    return checked_cache.default_directory(os.environ.get("XDG_CACHE_HOME"), home)
 
 
 _ADD_POLICIES = click.option(

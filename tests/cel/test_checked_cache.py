@@ -5,6 +5,7 @@ never trusted."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,14 @@ SOURCE = PolicySource(
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The cache on, in a temporary directory, for the command line (its
+    environment) and for the backend called directly."""
     monkeypatch.delenv("STACKPOLICY_NO_CACHE", raising=False)
     monkeypatch.setenv("STACKPOLICY_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+    checked_cache.use(tmp_path / "cache")
+    yield tmp_path / "cache"
+    checked_cache.use(None)
 
 
 def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,32 +109,44 @@ def test_an_entry_that_is_not_a_regular_file_is_ignored(cache_dir: Path, tmp_pat
     assert checked_cache.load(SOURCE) is None
 
 
-def test_a_cache_that_cannot_be_written_costs_only_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_cache_that_cannot_be_written_costs_only_time(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
-    monkeypatch.delenv("STACKPOLICY_NO_CACHE", raising=False)
-    monkeypatch.setenv("STACKPOLICY_CACHE_DIR", str(blocker / "cache"))
+    checked_cache.use(blocker / "cache")
+    try:
+        cel.backend("cel-expr").compile(SOURCE)
+        assert checked_cache.load(SOURCE) is None
+    finally:
+        checked_cache.use(None)
+
+
+def test_off_unless_the_command_line_says_where(tmp_path: Path) -> None:
+    checked_cache.use(None)
     cel.backend("cel-expr").compile(SOURCE)
     assert checked_cache.load(SOURCE) is None
 
 
 @pytest.mark.parametrize(
-    ("env", "expected"),
+    ("args", "env", "expected"),
     [
-        ({"STACKPOLICY_NO_CACHE": "1", "STACKPOLICY_CACHE_DIR": "/c"}, None),
-        ({"STACKPOLICY_CACHE_DIR": "/c"}, Path("/c")),
-        ({"XDG_CACHE_HOME": "/x"}, Path("/x/stackpolicy")),
-        ({"XDG_CACHE_HOME": "relative", "HOME": "/h"}, Path("/h/.cache/stackpolicy")),
-        ({"HOME": "/h"}, Path("/h/.cache/stackpolicy")),
+        (["--cache-dir", "/c"], {}, Path("/c")),
+        ([], {"STACKPOLICY_CACHE_DIR": "/c"}, Path("/c")),
+        (["--no-cache", "--cache-dir", "/c"], {}, None),
+        ([], {"STACKPOLICY_NO_CACHE": "1", "STACKPOLICY_CACHE_DIR": "/c"}, None),
+        ([], {"XDG_CACHE_HOME": "/x", "HOME": "/h"}, Path("/x/stackpolicy")),
+        ([], {"XDG_CACHE_HOME": "relative", "HOME": "/h"}, Path("/h/.cache/stackpolicy")),
+        ([], {"HOME": "/h"}, Path("/h/.cache/stackpolicy")),
     ],
 )
-def test_directory(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: Path | None
+def test_where_the_command_line_keeps_it(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], expected: Path | None
 ) -> None:
     for name in ("STACKPOLICY_NO_CACHE", "STACKPOLICY_CACHE_DIR", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert checked_cache.directory() == expected
+    seen: list[Path | None] = []
+    monkeypatch.setattr(checked_cache, "use", seen.append)
+    result = CliRunner().invoke(main, [*args, "rules", "--no-config"])
+    assert result.exit_code == 0, result.output
+    assert seen == [expected]

@@ -10,10 +10,12 @@ decide the check and the rewrite (so an upgrade or an edit of the seam never
 reuses an old answer). Only checks that pass are kept: a policy that fails is
 checked again every run, so its error always comes from the check itself.
 
-The directory is `$STACKPOLICY_CACHE_DIR`, else `$XDG_CACHE_HOME/stackpolicy`,
-else `~/.cache/stackpolicy`; `STACKPOLICY_NO_CACHE=1` turns the cache off. It
-is best-effort: a directory that cannot be made or written, or a file that
-is not a regular file, too large or not what we wrote, only costs the time.
+The command line says where (`use`): `--cache-dir` or `$STACKPOLICY_CACHE_DIR`,
+else `$XDG_CACHE_HOME/stackpolicy`, else `~/.cache/stackpolicy`; `--no-cache`
+or `STACKPOLICY_NO_CACHE=1` turns it off, and so it is off for code that
+calls the backend without the command line. It is best-effort: a directory
+that cannot be made or written, or a file that is not a regular file, too
+large or not what we wrote, only costs the time.
 """
 
 from __future__ import annotations
@@ -82,20 +84,25 @@ def store(source: PolicySource, checked: Checked) -> None:
         pass  # a cache that cannot be written costs time, never the run
 
 
-def directory() -> Path | None:
-    """Where entries are kept, or None when the cache is off."""
-    if os.environ.get("STACKPOLICY_NO_CACHE", "") not in ("", "0"):
-        return None
-    explicit = os.environ.get("STACKPOLICY_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "stackpolicy"
+_directory: Path | None = None
+
+
+def use(directory: Path | None) -> None:
+    """Keep entries in `directory` from now on; None turns the cache off."""
+    global _directory
+    _directory = directory
+
+
+def default_directory(xdg_cache_home: str | None, home: Path) -> Path:
+    """`$XDG_CACHE_HOME/stackpolicy` (an absolute one, as the XDG spec says),
+    else `~/.cache/stackpolicy`."""
+    if xdg_cache_home and Path(xdg_cache_home).is_absolute():
+        return Path(xdg_cache_home) / "stackpolicy"
+    return home / ".cache" / "stackpolicy"
 
 
 def _entry(source: PolicySource) -> Path | None:
-    where = directory()
+    where = _directory
     if where is None:
         return None
     policy = json.dumps([source.scope, source.variables, sorted(source.parts.items())])
