@@ -27,26 +27,29 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, private: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename it into place.
 
     Only a regular file is replaced: renaming over a device node, a FIFO or a
     symlink would swap it for a regular file (as root, `-o /dev/null` would
     destroy /dev/null; a symlink would stop pointing where someone meant it
     to). A new file gets the mode the umask gives; a replaced one keeps its
-    mode. A file that cannot be written is a usage error, not a traceback."""
+    mode; a `private` one is 0600 either way. A file that cannot be written is
+    a usage error, not a traceback."""
     where = Location(display_path(path))
     try:
-        _write(path, text, where)
+        _write(path, text, where, private)
     except OSError as exc:
         raise UsageError(f"cannot write: {exc.strerror or exc}", where) from None
 
 
-def _write(path: Path, text: str, where: Location) -> None:
+def _write(path: Path, text: str, where: Location, private: bool) -> None:
     try:
         mode = stat.S_IMODE(_existing_regular(path, where))
     except (FileNotFoundError, NotADirectoryError):  # a new file (mkdir says why it cannot be)
         mode = 0o666 & ~_umask()
+    if private:
+        mode = 0o600
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -150,3 +150,47 @@ def test_where_the_command_line_keeps_it(
     result = CliRunner().invoke(main, [*args, "rules", "--no-config"])
     assert result.exit_code == 0, result.output
     assert seen == [expected]
+
+
+def _entry_of(cache_dir: Path) -> Path:
+    cel.backend("cel-expr").compile(SOURCE)
+    (entry,) = (cache_dir / "checked").iterdir()
+    return entry
+
+
+def test_entries_are_private(cache_dir: Path) -> None:
+    entry = _entry_of(cache_dir)
+    assert entry.stat().st_mode & 0o777 == 0o600
+    assert entry.parent.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("writable", [0o020, 0o002])
+def test_what_others_may_change_is_not_trusted(cache_dir: Path, writable: int) -> None:
+    entry = _entry_of(cache_dir)
+    entry.chmod(0o600 | writable)
+    assert checked_cache.load(SOURCE) is None
+    entry.chmod(0o600)
+    assert checked_cache.load(SOURCE) is not None
+    entry.parent.chmod(0o700 | writable)
+    assert checked_cache.load(SOURCE) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_an_entry_another_user_owns_is_not_trusted(cache_dir: Path) -> None:
+    entry = _entry_of(cache_dir)
+    os.chown(entry, 65534, -1)
+    assert checked_cache.load(SOURCE) is None
+
+
+def test_a_deeply_nested_entry_is_ignored(cache_dir: Path) -> None:
+    entry = _entry_of(cache_dir)
+    entry.write_text("[" * 100_000, encoding="utf-8")
+    assert checked_cache.load(SOURCE) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_entry_is_ignored_without_waiting(cache_dir: Path) -> None:
+    entry = _entry_of(cache_dir)
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    assert checked_cache.load(SOURCE) is None  # would block for ever on a plain open

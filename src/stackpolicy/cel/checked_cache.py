@@ -16,6 +16,12 @@ or `STACKPOLICY_NO_CACHE=1` turns it off, and so it is off for code that
 calls the backend without the command line. It is best-effort: a directory
 that cannot be made or written, or a file that is not a regular file, too
 large or not what we wrote, only costs the time.
+
+An entry is trusted: its text is what cel-cpp compiles, unchecked. So one is
+read only from a directory and a file owned by the user and writable by no
+one else (entries are written 0600), and the directory must never hold what
+someone else wrote: a cache restored from another branch's CI run, or one
+shared between users, can change what policies mean. SECURITY.md says so.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ def load(source: PolicySource) -> Checked | None:
         return None
     try:
         checked = _decode(_read(path))
-    except (OSError, ValueError, TypeError, KeyError):
+    except Exception:  # unreadable, foreign or hostile (deep JSON): check again
         return None
     same = [n for n, _ in checked.variables] == [n for n, _ in source.variables]
     return checked if same and checked.parts.keys() == source.parts.keys() else None
@@ -79,7 +85,7 @@ def store(source: PolicySource, checked: Checked) -> None:
     )
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic(path, text)
+        write_atomic(path, text, private=True)  # _read trusts nothing others may change
     except (OSError, StackpolicyError):
         pass  # a cache that cannot be written costs time, never the run
 
@@ -103,36 +109,58 @@ def default_directory(xdg_cache_home: str | None, home: Path) -> Path:
 
 def _entry(source: PolicySource) -> Path | None:
     where = _directory
-    if where is None:
+    digest = _code_digest()
+    if where is None or digest is None:
         return None
     policy = json.dumps([source.scope, source.variables, sorted(source.parts.items())])
-    key = hashlib.sha256(f"{_code_digest()}\n{policy}".encode()).hexdigest()
+    key = hashlib.sha256(f"{digest}\n{policy}".encode()).hexdigest()
     return where / "checked" / f"{key}.json"
 
 
 @cache
-def _code_digest() -> str:
+def _code_digest() -> str | None:
     """A digest of the code the check's result depends on: the seam's modules,
-    cel-python's grammar and the Python version (its `re` judges patterns)."""
+    cel-python's parser and grammar, lark's version, and the Python version
+    (its `re` judges patterns); None, and no cache, where they cannot be read."""
     digest = hashlib.sha256(sys.version.encode())
     here = Path(__file__).parent
     files = [here / name for name in _DECIDING]
-    spec = importlib.util.find_spec("celpy")  # finds the package without importing it
-    if spec is not None and spec.origin is not None:
-        files.append(Path(spec.origin).parent / "cel.lark")
-    for path in files:
-        digest.update(path.read_bytes())
+    for package, names in (("celpy", ("cel.lark", "celparser.py")), ("lark", ("__init__.py",))):
+        spec = importlib.util.find_spec(package)  # finds the package without importing it
+        if spec is None or spec.origin is None:
+            return None
+        files += [Path(spec.origin).parent / name for name in names]
+    try:
+        for path in files:
+            digest.update(path.read_bytes())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
 def _read(path: Path) -> str:
-    """The text of the regular file at `path`, not following a symlink, bounded."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    """The text of the entry at `path`, if it can be trusted as much as the
+    user's own files: a regular file (not through a symlink, and never
+    waiting on a FIFO) in a directory that is not a symlink, both owned by
+    the user and writable by nobody else. Bounded."""
+    _private(os.lstat(path.parent))
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
+        _private(info)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             raise ValueError("not a cache entry")
         return handle.read(MAX_ENTRY_BYTES).decode("utf-8")
+
+
+def _private(info: os.stat_result) -> None:
+    """Refuse what another user owns or may change (a shared --cache-dir)."""
+    if stat.S_ISLNK(info.st_mode):
+        raise ValueError("a symlink")
+    owner = getattr(os, "geteuid", None)
+    if owner is not None and (info.st_uid != owner() or info.st_mode & 0o022):
+        raise ValueError("not private to this user")
 
 
 def _decode(text: str) -> Checked:
