@@ -12,6 +12,16 @@ from stackpolicy.errors import UsageError
 from stackpolicy.location import Location
 from stackpolicy.resources import display_path
 
+# Opening a file to read it: a FIFO would block open() until a writer
+# appears; O_NONBLOCK lets open return so fstat can refuse it. It changes
+# nothing for a regular file.
+READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
 _KINDS = (
     (stat.S_ISLNK, "a symbolic link"),
     (stat.S_ISDIR, "a directory"),

@@ -48,7 +48,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from stackpolicy.errors import StackpolicyError, YamlError
-from stackpolicy.fileio import kind_of
+from stackpolicy.fileio import READ_FLAGS, kind_of
 from stackpolicy.location import Location
 
 try:  # libyaml composes ~5x faster than the pure-Python loader.
@@ -248,12 +248,6 @@ def max_file_bytes() -> int:
     return _max_file_bytes
 
 
-# A FIFO would block open() until a writer appears; O_NONBLOCK lets open
-# return so fstat can refuse it. It changes nothing for a regular file.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-_OPEN_FLAGS |= getattr(os, "O_BINARY", 0)
-
-
 def read_text(path: Path, display: str, error: type[StackpolicyError] = YamlError) -> str:
     """Read a regular file as UTF-8 (a BOM is allowed), at most
     `max_file_bytes()` of it. A FIFO, device, socket or directory is refused
@@ -263,7 +257,7 @@ def read_text(path: Path, display: str, error: type[StackpolicyError] = YamlErro
     where = Location(display)
     limit = max_file_bytes()
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, READ_FLAGS)
         try:
             info = os.fstat(fd)
         except OSError:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from stackpolicy.cel import PolicySource
 from stackpolicy.errors import StackpolicyError
-from stackpolicy.fileio import write_atomic
+from stackpolicy.fileio import READ_FLAGS, write_atomic
 
 MAX_ENTRY_BYTES = 1 << 20
 """A cache file larger than this is not ours: it is ignored."""
@@ -144,8 +144,7 @@ def _read(path: Path) -> str:
     waiting on a FIFO) in a directory that is not a symlink, both owned by
     the user and writable by nobody else. Bounded."""
     _private(os.lstat(path.parent))
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
+    fd = os.open(path, READ_FLAGS | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         _private(info)

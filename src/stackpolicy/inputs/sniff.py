@@ -15,11 +15,11 @@ import re
 import stat
 from pathlib import Path
 
+from stackpolicy.fileio import READ_FLAGS
+
 HEAD_BYTES = 64 * 1024
 _CLAIM = re.compile(rb'"bomFormat"[ \t\r\n]*:[ \t\r\n]*"CycloneDX"')
 _LEADING = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 byte order mark, then JSON whitespace
-# O_NONBLOCK: a FIFO put where a file was would block open() without it.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
 def claims_cyclonedx(head: bytes) -> bool:
@@ -34,7 +34,7 @@ def file_claims_cyclonedx(path: Path) -> bool:
     """The regular file at `path` claims to be a CycloneDX BOM; anything
     that is not a regular file, or cannot be read, does not."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, READ_FLAGS)  # never waits on a FIFO
     except OSError:
         return False
     try:
