@@ -312,7 +312,9 @@ def test_test_of_a_local_test_may_name_a_bundled_policy(write: Write) -> None:
     assert "1 cases: 1 passed" in result.stdout
 
 
-def test_a_baseline_never_records_nor_hides_an_expired_waiver(write: Write) -> None:
+@pytest.fixture
+def expired_waiver(write: Write) -> None:
+    """A stack, the bank's policy and a config whose one waiver expired yesterday."""
     write("stack/ai.yaml", STACK)
     write("policies/bank.yaml", POLICY)
     write(
@@ -321,6 +323,10 @@ def test_a_baseline_never_records_nor_hides_an_expired_waiver(write: Write) -> N
         + "waivers:\n"
         + f"  - {{policy: BANK-001, component: chatbot, reason: r, owner: o, expires: {PAST}}}\n",
     )
+
+
+@pytest.mark.usefixtures("expired_waiver")
+def test_a_baseline_never_records_nor_hides_an_expired_waiver() -> None:
     recorded = run("baseline", "-o", "baseline.json")
     assert recorded.exit_code == 0, recorded.output
     ids = [f["policy"] for f in json.loads(Path("baseline.json").read_text())["findings"]]
@@ -330,15 +336,8 @@ def test_a_baseline_never_records_nor_hides_an_expired_waiver(write: Write) -> N
     assert "SP-WVR-001" in checked.stdout
 
 
+@pytest.mark.usefixtures("expired_waiver")
 def test_a_hand_made_baseline_does_not_hide_an_expired_waiver(write: Write) -> None:
-    write("stack/ai.yaml", STACK)
-    write("policies/bank.yaml", POLICY)
-    write(
-        ".stackpolicy.yaml",
-        CONFIG
-        + "waivers:\n"
-        + f"  - {{policy: BANK-001, component: chatbot, reason: r, owner: o, expires: {PAST}}}\n",
-    )
     request = Request()
     everything = pipeline.check(resolve(request, read_config(request))).findings
     assert "SP-WVR-001" in {f.policy_id for f in everything}
